@@ -1,0 +1,306 @@
+"""Markdown text → `Event`, read from markdown-it-py tokens (never regexes over the file).
+
+Pure: the caller passes the text and the name to report problems under. The parser
+never raises on any text; everything wrong comes back as a `Problem` with a line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from gql.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, Source
+from gql.parse.slug import canonical_path, date_from_path
+
+# Only the rules the format uses: fewer rules, faster parsing, and no raw HTML tokens.
+_MARKDOWN = MarkdownIt("zero", {"maxNesting": 20}).enable(
+    ["heading", "list", "link", "emphasis", "entity", "escape", "newline", "backticks"]
+)
+_DATE_TEXT = re.compile(r"^\s*(\d{1,4})-(\d{1,2})-(\d{1,2})\s*$")
+_SECTION_NAMES = {"source": "sources", "sources": "sources", "related": "related"}
+_COVER_IMAGE = "cover image"
+_CONTEXT_LABEL = "context:"
+_WEB_SCHEMES = ("http", "https")
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """Bounds on one file's content; past them the file is rejected with a clear error."""
+
+    max_items_per_section: int = 500
+
+
+def parse_event(text: str, file: str = "<string>", limits: ParseLimits = ParseLimits()) -> ParseResult:
+    """Parse one event file. `file` names it in problems and is checked against the canonical path."""
+    return _EventReader(text, file, limits).read()
+
+
+def plain_text(inline: Token) -> str:
+    """The text a reader sees in an inline token: markup dropped, entities decoded."""
+    parts: list[str] = []
+    for child in inline.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _parse_date_text(text: str) -> tuple[int, int, int] | None:
+    match = _DATE_TEXT.match(text)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def _section_of(title: str) -> str | None:
+    return _SECTION_NAMES.get(title.strip().rstrip(":").strip().casefold())
+
+
+def _archive_path(href: str) -> str:
+    """A related link's target as a canonical-style path (`/news/...`), whatever form it came in."""
+    path = unquote(urlsplit(href).path)
+    if path.startswith("news/"):
+        path = "/" + path
+    return path
+
+
+class _EventReader:
+    """One pass over the token stream, keeping the section it is in."""
+
+    def __init__(self, text: str, file: str, limits: ParseLimits) -> None:
+        self.file = file
+        self.limits = limits
+        self.lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.tokens = _MARKDOWN.parse("\n".join(self.lines))
+        self.problems: list[Problem] = []
+        self.date: dt.date | None = None
+        self.date_line = 1
+        self.headline: str | None = None
+        self.summary_blocks: list[tuple[str, str]] = []  # (plain text, markdown) per block
+        self.sources: list[Source] = []
+        self.cover_image: str | None = None
+        self.related: list[tuple[RelatedItem, int]] = []
+        self.section = "preamble"
+
+    # -- problems -------------------------------------------------------------------------
+    def warn(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.file, line, message, Severity.WARNING))
+
+    def reject(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.file, line, message, Severity.ERROR))
+
+    # -- the walk ---------------------------------------------------------------------------
+    def read(self) -> ParseResult:
+        index = 0
+        while index < len(self.tokens):
+            token = self.tokens[index]
+            if token.level == 0 and token.nesting == 1:
+                end = self._block_end(index)
+                self._top_level_block(self.tokens[index:end + 1])
+                index = end + 1
+            else:
+                index += 1
+        return self._result()
+
+    def _block_end(self, start: int) -> int:
+        depth = 0
+        for index in range(start, len(self.tokens)):
+            depth += self.tokens[index].nesting
+            if depth == 0:
+                return index
+        return len(self.tokens) - 1
+
+    def _top_level_block(self, block: list[Token]) -> None:
+        opening = block[0]
+        line = opening.map[0] + 1 if opening.map else 1
+        if opening.type == "heading_open":
+            self._heading(opening.tag, block[1], line)
+        elif self.section == "summary":
+            self._summary_block(block, opening)
+        elif self.section in ("sources", "related") and opening.type.endswith("list_open"):
+            self._list(block, line)
+        elif self.section == "unknown":
+            pass  # already warned at the heading
+        else:
+            where = "before the headline" if self.headline is None else f"in the {self.section} section"
+            self.warn(line, f"{opening.type.removesuffix('_open').replace('_', ' ')} {where} ignored")
+
+    def _heading(self, tag: str, inline: Token, line: int) -> None:
+        title = plain_text(inline)
+        section = _section_of(title)
+        if section is not None:
+            self.section = section
+            return
+        if tag == "h1":
+            if self.headline is None:
+                self.headline = title.strip()
+                self.section = "summary"
+            else:
+                self.warn(line, f"second headline ignored: {title.strip()[:80]!r}")
+            return
+        if self._day_heading(inline, title, line):
+            return
+        self.section = "unknown"
+        self.warn(line, f"unknown section {title.strip()[:80]!r} ignored")
+
+    def _day_heading(self, inline: Token, title: str, line: int) -> bool:
+        """Take the date from `### [YYYY-MM-D](/news/YYYY/MM/D/index.md)`; False when it is no date."""
+        parts = _parse_date_text(title)
+        if parts is None:
+            return False
+        if self.date is not None:
+            self.warn(line, f"second day heading ignored: {title.strip()}")
+            return True
+        try:
+            self.date = dt.date(*parts)
+            self.date_line = line
+        except ValueError:
+            self.reject(line, f"impossible date {title.strip()}")
+        return True
+
+    def _summary_block(self, block: list[Token], opening: Token) -> None:
+        inlines = [token for token in block if token.type == "inline"]
+        plain = "\n".join(plain_text(token).strip() for token in inlines).strip()
+        start, end = opening.map or (0, 0)
+        markdown = "\n".join(line.rstrip() for line in self.lines[start:end]).strip()
+        if plain:
+            self.summary_blocks.append((plain, markdown))
+
+    def _list(self, block: list[Token], line: int) -> None:
+        list_level = block[0].level
+        items: list[tuple[Token, int]] = []
+        for position, token in enumerate(block):
+            if token.type == "list_item_open" and token.level == list_level + 1:
+                item_line = token.map[0] + 1 if token.map else line
+                inline = next((t for t in block[position:] if t.type == "inline"), None)
+                if inline is not None:
+                    items.append((inline, item_line))
+            elif token.type.endswith("list_open") and token.level > list_level:
+                self.warn(token.map[0] + 1 if token.map else line, "nested list ignored")
+        limit = self.limits.max_items_per_section
+        if len(items) + self._items_so_far() > limit:
+            self.reject(line, f"{self.section} section has more than {limit} items (the limit)")
+            return
+        for inline, item_line in items:
+            if self.section == "sources":
+                self._source_item(inline, item_line)
+            else:
+                self._related_item(inline, item_line)
+
+    def _items_so_far(self) -> int:
+        if self.section == "sources":
+            return len(self.sources) + (self.cover_image is not None)
+        return len(self.related)
+
+    def _source_item(self, inline: Token, line: int) -> None:
+        link = _first_link(inline)
+        if link is None:
+            self.warn(line, f"source item has no link: {plain_text(inline).strip()[:80]!r}")
+            return
+        href, name, _rest = link
+        if urlsplit(href).scheme.lower() not in _WEB_SCHEMES:
+            self.warn(line, f"source link is not http(s), ignored: {href[:80]!r}")
+            return
+        if name.casefold() == _COVER_IMAGE:
+            if self.cover_image is None:
+                self.cover_image = href
+            else:
+                self.warn(line, "second cover image ignored")
+            return
+        if not name:
+            self.warn(line, f"source link has no name: {href[:80]!r}")
+            return
+        self.sources.append(Source(name=name, url=href))
+
+    def _related_item(self, inline: Token, line: int) -> None:
+        link = _first_link(inline)
+        if link is None:
+            self.warn(line, f"related item has no link: {plain_text(inline).strip()[:80]!r}")
+            return
+        href, headline, rest = link
+        path = _archive_path(href)
+        date = date_from_path(path)
+        if date is None:
+            self.warn(line, f"related link is not an archive path (/news/YYYY/MM/D/slug.md): {href[:80]!r}")
+            return
+        self.related.append((RelatedItem(path, headline, date, self._context(rest, line)), line))
+
+    def _context(self, text: str, line: int) -> tuple[str, ...]:
+        text = text.strip()
+        if not text:
+            return ()
+        if not text.casefold().startswith(_CONTEXT_LABEL):
+            self.warn(line, f"text after a related link is not a context, ignored: {text[:80]!r}")
+            return ()
+        names = (name.strip() for name in text[len(_CONTEXT_LABEL):].split(","))
+        return tuple(dict.fromkeys(name for name in names if name))
+
+    # -- the result -----------------------------------------------------------------------
+    def _result(self) -> ParseResult:
+        if self.date is None and not any(p.severity is Severity.ERROR for p in self.problems):
+            self.reject(1, "no day heading (### [YYYY-MM-D](/news/YYYY/MM/D/index.md))")
+        if not self.headline:
+            self.reject(1, "no headline (# ...)")
+        if any(p.severity is Severity.ERROR for p in self.problems) or self.date is None or not self.headline:
+            return ParseResult(None, tuple(self.problems))
+        path = canonical_path(self.date, self.headline)
+        if path.endswith("/.md"):
+            self.reject(self.date_line, "headline has no letters or digits to form a path from")
+            return ParseResult(None, tuple(self.problems))
+        self._check_location(path)
+        event = Event(
+            path=path,
+            date=self.date,
+            headline=self.headline,
+            summary="\n\n".join(plain for plain, _ in self.summary_blocks),
+            summary_markdown="\n\n".join(markdown for _, markdown in self.summary_blocks),
+            sources=tuple(self.sources),
+            cover_image=self.cover_image,
+            related=self._distinct_related(path),
+        )
+        return ParseResult(event, tuple(self.problems))
+
+    def _distinct_related(self, own_path: str) -> tuple[RelatedItem, ...]:
+        seen: set[str] = set()
+        kept: list[RelatedItem] = []
+        for item, line in self.related:
+            if item.path == own_path:
+                self.warn(line, "related link points to the event itself, ignored")
+            elif item.path in seen:
+                self.warn(line, f"related link repeated, ignored: {item.path}")
+            else:
+                seen.add(item.path)
+                kept.append(item)
+        return tuple(kept)
+
+    def _check_location(self, path: str) -> None:
+        location = self.file.replace("\\", "/")
+        if location.startswith("<"):
+            return  # not a file: nothing to compare
+        if not ("/" + location.lstrip("/")).endswith(path):
+            self.warn(1, f"file location disagrees with the canonical path {path}")
+
+
+def _first_link(inline: Token) -> tuple[str, str, str] | None:
+    """(href, link text, text after the link) of the first link in an inline token."""
+    children = inline.children or []
+    for start, child in enumerate(children):
+        if child.type != "link_open":
+            continue
+        depth, text_parts, end = 0, [], start
+        for end in range(start, len(children)):
+            token = children[end]
+            depth += token.nesting if token.type.startswith("link_") else 0
+            if token.type in ("text", "code_inline"):
+                text_parts.append(token.content)
+            elif token.type in ("softbreak", "hardbreak"):
+                text_parts.append(" ")
+            if depth == 0:
+                break
+        rest = Token("inline", "", 0, children=children[end + 1:])
+        return str(child.attrs.get("href", "")), "".join(text_parts).strip(), plain_text(rest)
+    return None
