@@ -80,6 +80,7 @@ class _EventReader:
         self.date: dt.date | None = None
         self.date_line = 1
         self.headline: str | None = None
+        self.headline_line = 1
         self.summary_blocks: list[tuple[str, str]] = []  # (plain text, markdown) per block
         self.sources: list[Source] = []
         self.cover_image: str | None = None
@@ -131,16 +132,17 @@ class _EventReader:
 
     def _heading(self, tag: str, inline: Token, line: int) -> None:
         title = plain_text(inline)
+        if tag == "h1" and self.headline is None:
+            self.headline = title.strip()  # the first `#` is the headline, whatever it says
+            self.headline_line = line
+            self.section = "summary"
+            return
         section = _section_of(title)
         if section is not None:
             self.section = section
             return
         if tag == "h1":
-            if self.headline is None:
-                self.headline = title.strip()
-                self.section = "summary"
-            else:
-                self.warn(line, f"second headline ignored: {title.strip()[:80]!r}")
+            self.warn(line, f"second headline ignored: {title.strip()[:80]!r}")
             return
         if self._day_heading(inline, title, line):
             return
@@ -166,7 +168,7 @@ class _EventReader:
         inlines = [token for token in block if token.type == "inline"]
         plain = "\n".join(plain_text(token).strip() for token in inlines).strip()
         start, end = opening.map or (0, 0)
-        markdown = "\n".join(line.rstrip() for line in self.lines[start:end]).strip()
+        markdown = "\n".join(self.lines[start:end]).strip(" \t\n")
         if plain:
             self.summary_blocks.append((plain, markdown))
 
@@ -176,7 +178,7 @@ class _EventReader:
         for position, token in enumerate(block):
             if token.type == "list_item_open" and token.level == list_level + 1:
                 item_line = token.map[0] + 1 if token.map else line
-                inline = next((t for t in block[position:] if t.type == "inline"), None)
+                inline = _item_text(block, position)
                 if inline is not None:
                     items.append((inline, item_line))
             elif token.type.endswith("list_open") and token.level > list_level:
@@ -249,7 +251,7 @@ class _EventReader:
             return ParseResult(None, tuple(self.problems))
         path = canonical_path(self.date, self.headline)
         if path.endswith("/.md"):
-            self.reject(self.date_line, "headline has no letters or digits to form a path from")
+            self.reject(self.headline_line, "headline has no letters or digits to form a path from")
             return ParseResult(None, tuple(self.problems))
         self._check_location(path)
         event = Event(
@@ -283,6 +285,21 @@ class _EventReader:
             return  # not a file: nothing to compare
         if not ("/" + location.lstrip("/")).endswith(path):
             self.warn(1, f"file location disagrees with the canonical path {path}")
+
+
+def _item_text(block: list[Token], item_open: int) -> Token | None:
+    """The inline token of a list item's own first paragraph; None for an empty item.
+
+    Only tokens inside the item count: an empty item must not take its neighbour's
+    text, nor an item holding only a nested list take the nested item's text.
+    """
+    item_level = block[item_open].level
+    for token in block[item_open + 1:]:
+        if token.type == "list_item_close" and token.level == item_level:
+            return None
+        if token.type == "inline" and token.level == item_level + 2:
+            return token
+    return None
 
 
 def _first_link(inline: Token) -> tuple[str, str, str] | None:

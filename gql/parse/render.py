@@ -6,12 +6,14 @@ the summary is written as the markdown it was read from.
 
 from __future__ import annotations
 
+import re
 import string
 
 from gql.parse.model import Event
 from gql.parse.slug import day_directory
 
 _PUNCTUATION = set(string.punctuation)
+_ENTITY_START = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 def escape_text(text: str) -> str:
@@ -20,7 +22,11 @@ def escape_text(text: str) -> str:
 
 
 def _link_destination(url: str) -> str:
-    """Angle brackets keep spaces and parentheses in a URL from ending the link early."""
+    """Angle brackets keep spaces and parentheses in a URL from ending the link early.
+
+    An `&` that would start an entity (`&amp;`) is backslash-escaped so it stays literal.
+    """
+    url = _ENTITY_START.sub(r"\\&", url)
     needs_brackets = any(char in url for char in " ()<>")
     return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">" if needs_brackets else url
 

@@ -1,0 +1,5 @@
+"""`python -m gql` is the `newsgraph` command."""
+
+from gql.cli import main
+
+main()

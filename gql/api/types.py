@@ -1,0 +1,376 @@
+"""The GraphQL object types: thin, synchronous wrappers that read the request's archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from gql.api.connections import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    PageInfo,
+    page_info,
+    page_request,
+    paginate_or_reject,
+    to_connection,
+)
+from gql.api.context import archive_of
+from gql.api.errors import UserInputError
+from gql.api.ids import to_global_id
+from gql.api.render import summary_html
+from gql.api.selection import Criteria, Order, Selection, ordered, select
+from gql.archive import Archive, highlight, publisher_domain
+from gql.archive import Publisher as ArchivePublisher
+from gql.archive import Tag as ArchiveTag
+from gql.parse import Event as ArchiveEvent
+from gql.parse import RelatedItem
+from gql.parse import slugify
+
+EventOrder = strawberry.enum(
+    Order,
+    name="EventOrder",
+    description="The order of an event listing.",
+)
+
+
+@strawberry.enum(description="How to bucket a timeline.")
+class Granularity(Enum):
+    DAY = "DAY"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
+
+
+@strawberry.input(description="Narrows an event listing; every given criterion must hold.")
+class EventFilter:
+    date_from: dt.date | None = strawberry.field(default=None, description="Events on or after this date.")
+    date_to: dt.date | None = strawberry.field(default=None, description="Events on or before this date.")
+    tags_all: list[str] | None = strawberry.field(default=None, description="Events carrying every one of these tags.")
+    tags_any: list[str] | None = strawberry.field(default=None, description="Events carrying at least one of these tags.")
+    publisher: str | None = strawberry.field(default=None, description="Events reported by this publisher (domain or name).")
+    text: str | None = strawberry.field(default=None, description="Events matching this full-text search.")
+
+    def criteria(self) -> Criteria:
+        return Criteria(
+            date_from=self.date_from,
+            date_to=self.date_to,
+            tags_all=tuple(self.tags_all or ()),
+            tags_any=tuple(self.tags_any or ()),
+            publisher=self.publisher,
+            text=self.text,
+        )
+
+
+FilterArgument = Annotated[EventFilter | None, strawberry.argument(description="Criteria the events must meet.")]
+OrderArgument = Annotated[Order, strawberry.argument(description="Sort order; RELEVANCE needs a search text.")]
+
+
+@strawberry.interface(description="An object with a global id, fetchable again with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Global id: stable and opaque.")
+
+
+def event_listing(
+    scope: Callable[[Any, Archive], Iterable[int] | None], description: str, default_order: Order = Order.DATE_DESC
+) -> Any:
+    """A connection field over events, narrowed to what `scope(root, archive)` gives (None: all)."""
+
+    def resolve(
+        root: Any,
+        info: Info,
+        filter: FilterArgument = None,  # noqa: A002 - the public argument name
+        order_by: OrderArgument = default_order,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Event]:
+        archive = archive_of(info)
+        criteria = filter.criteria() if filter else Criteria()
+        selection = select(archive, criteria, scope(root, archive))
+        page = paginate_events(archive, selection, order_by, page_request(first, after, last, before))
+        return to_connection(page, lambda position: Event.at(archive, position))
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def paginate_events(archive: Archive, selection: Selection, order: Order, request):
+    items, key, kind, descending = ordered(archive, selection, order)
+    return paginate_or_reject(items, key, kind, request, descending=descending)
+
+
+def _positions(archive: Archive, paths: Iterable[str]) -> list[int]:
+    return [archive.rank[path] for path in paths]
+
+
+@strawberry.type(description="A reporting outlet an event cites.")
+class Source:
+    name: str = strawberry.field(description="The outlet as the event names it.")
+    url: str = strawberry.field(description="The report's address (http or https).")
+
+    @strawberry.field(description="Host of the URL without `www.`-like prefixes: the publisher's key.")
+    def domain(self) -> str | None:
+        return publisher_domain(self.url)
+
+    @strawberry.field(description="The publisher behind this source, across the archive.")
+    def publisher(self, info: Info) -> Publisher | None:
+        found = archive_of(info).publisher_of(self.url)
+        return Publisher(record=found) if found else None
+
+
+@strawberry.type(description="A link from one event to another, with the tags the two share.")
+class RelatedEvent:
+    item: strawberry.Private[RelatedItem]
+    target: strawberry.Private[str | None]
+
+    @strawberry.field(description="The linked path as written in the event's file.")
+    def path(self) -> str:
+        return self.item.path
+
+    @strawberry.field(description="The linked event's headline as written in the link.")
+    def headline(self) -> str:
+        return self.item.headline
+
+    @strawberry.field(description="The date in the linked path.")
+    def date(self) -> dt.date | None:
+        return self.item.date
+
+    @strawberry.field(description="The tags the two events share (the link's context).")
+    def context(self, info: Info) -> list[Tag]:
+        archive = archive_of(info)
+        return [Tag(record=tag) for tag in (archive.tag(name) for name in self.item.context) if tag]
+
+    @strawberry.field(description="The linked event; null when it is not in the archive.")
+    def event(self, info: Info) -> Event | None:
+        archive = archive_of(info)
+        return Event(record=archive.events[self.target]) if self.target else None
+
+
+@strawberry.type(description="One news event of the archive.")
+class Event(Node):
+    record: strawberry.Private[ArchiveEvent]
+
+    @classmethod
+    def at(cls, archive: Archive, position: int) -> Event:
+        return cls(record=archive.events[archive.ascending[position]])
+
+    @strawberry.field(description="Global id (use with `node`).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Event", self.record.path))
+
+    @strawberry.field(description="Canonical path `/news/YYYY/MM/D/slug.md`: the event's identity.")
+    def path(self) -> str:
+        return self.record.path
+
+    @strawberry.field(description="The day of the event.")
+    def date(self) -> dt.date:
+        return self.record.date
+
+    @strawberry.field(description="One-sentence headline.")
+    def headline(self) -> str:
+        return self.record.headline
+
+    @strawberry.field(description="Summary as plain text, entities decoded; empty when the file has none.")
+    def summary(self) -> str:
+        return self.record.summary
+
+    @strawberry.field(description="Summary as the markdown it was written in.")
+    def summary_markdown(self) -> str:
+        return self.record.summary_markdown
+
+    @strawberry.field(description="Summary as HTML: no raw HTML from the file, only http(s) links.")
+    def summary_html(self) -> str:
+        return summary_html(self.record.summary_markdown)
+
+    @strawberry.field(description="URL of the event's picture (the `Cover Image` source item).")
+    def cover_image(self) -> str | None:
+        return self.record.cover_image
+
+    @strawberry.field(description="The outlets that reported the event.")
+    def sources(self) -> list[Source]:
+        return [Source(name=s.name, url=s.url) for s in self.record.sources]
+
+    @strawberry.field(description="Other events this one links to, with their shared tags.")
+    def related(self, info: Info) -> list[RelatedEvent]:
+        targets = archive_of(info).resolved[self.record.path]
+        return [RelatedEvent(item=item, target=target) for item, target in zip(self.record.related, targets)]
+
+    related_by: Connection[Event] = event_listing(
+        lambda event, archive: _positions(archive, archive.related_by.get(event.record.path, ())),
+        "Events whose related links point here.",
+    )
+
+    @strawberry.field(description="The event's tags: the union of its related links' contexts.")
+    def tags(self, info: Info) -> list[Tag]:
+        archive = archive_of(info)
+        return [Tag(record=archive.tags[key]) for key in archive.event_tags.get(self.record.path, ())]
+
+
+@strawberry.type(description="How often another tag appears on the same events.")
+class TagCount:
+    tag: Tag = strawberry.field(description="The co-occurring tag.")
+    count: int = strawberry.field(description="Events carrying both tags.")
+
+
+@strawberry.type(description="How many events fall in one period of a timeline.")
+class PeriodCount:
+    period: str = strawberry.field(description="`YYYY-MM-DD`, `YYYY-MM` or `YYYY`, by granularity.")
+    count: int = strawberry.field(description="Events in the period.")
+
+
+_PERIOD_FORMATS = {Granularity.DAY: 10, Granularity.MONTH: 7, Granularity.YEAR: 4}
+
+
+@strawberry.type(description="A subject events share: derived from the contexts of related links.")
+class Tag(Node):
+    record: strawberry.Private[ArchiveTag]
+
+    @strawberry.field(description="Global id (use with `node`).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Tag", self.record.key))
+
+    @strawberry.field(description="The tag's most common spelling.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="URL-friendly form of the name.")
+    def slug(self) -> str:
+        return slugify(self.record.name)
+
+    @strawberry.field(description="How many events carry the tag.")
+    def event_count(self) -> int:
+        return len(self.record.event_paths)
+
+    events: Connection[Event] = event_listing(
+        lambda tag, archive: _positions(archive, tag.record.event_paths), "The events carrying this tag."
+    )
+
+    @strawberry.field(description="Tags that appear on the same events, most frequent first.")
+    def related_tags(
+        self, info: Info, first: Annotated[int, strawberry.argument(description="How many (at most 100).")] = 10
+    ) -> list[TagCount]:
+        archive = archive_of(info)
+        first = _bounded(first, "first")
+        counts: Counter[str] = Counter()
+        for path in self.record.event_paths:
+            counts.update(key for key in archive.event_tags.get(path, ()) if key != self.record.key)
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:first]
+        return [TagCount(tag=Tag(record=archive.tags[key]), count=count) for key, count in ranked]
+
+    @strawberry.field(description="Event counts per period, oldest first; periods without events are left out.")
+    def timeline(
+        self,
+        info: Info,
+        granularity: Annotated[Granularity, strawberry.argument(description="Bucket size.")] = Granularity.MONTH,
+    ) -> list[PeriodCount]:
+        archive = archive_of(info)
+        width = _PERIOD_FORMATS[granularity]
+        counts = Counter(archive.events[path].date.isoformat()[:width] for path in self.record.event_paths)
+        return [PeriodCount(period=period, count=count) for period, count in sorted(counts.items())]
+
+
+@strawberry.type(description="One calendar day of the archive.")
+class Day(Node):
+    date: dt.date = strawberry.field(description="The day.")
+
+    @strawberry.field(description="Global id (use with `node`).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Day", self.date.isoformat()))
+
+    @strawberry.field(description="How many events the day has.")
+    def event_count(self, info: Info) -> int:
+        return len(archive_of(info).day_paths.get(self.date, ()))
+
+    events: Connection[Event] = event_listing(
+        lambda day, archive: _positions(archive, archive.day_paths.get(day.date, ())), "The day's events."
+    )
+
+
+@strawberry.type(description="An outlet, identified by its domain, with every event that cites it.")
+class Publisher(Node):
+    record: strawberry.Private[ArchivePublisher]
+
+    @strawberry.field(description="Global id (use with `node`).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Publisher", self.record.domain))
+
+    @strawberry.field(description="The source name seen most often for this domain.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="The domain, without `www.`-like prefixes.")
+    def domain(self) -> str:
+        return self.record.domain
+
+    @strawberry.field(description="How many events cite this publisher.")
+    def event_count(self) -> int:
+        return len(self.record.event_paths)
+
+    events: Connection[Event] = event_listing(
+        lambda publisher, archive: _positions(archive, publisher.record.event_paths), "Events citing this publisher."
+    )
+
+
+@strawberry.type(description="One search result: the event, its score and a highlighted snippet.")
+class SearchHit:
+    cursor: str = strawberry.field(description="Opaque; pass as `after`/`before`.")
+    node: Event = strawberry.field(description="The matching event.")
+    score: float = strawberry.field(description="Relevance (BM25); higher is better.")
+    query: strawberry.Private[Any]
+
+    @strawberry.field(description="HTML: the matching passage with matches in `<mark>`; archive text is escaped.")
+    def snippet_html(self) -> str:
+        record = self.node.record
+        return highlight(record.summary, self.query) or highlight(record.headline, self.query) or ""
+
+
+@strawberry.type(description="A page of search results.")
+class SearchConnection:
+    edges: list[SearchHit] = strawberry.field(description="The hits of this page, best first by default.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    total_count: int = strawberry.field(description="How many events match in all.")
+
+
+@strawberry.type(description="Counts that describe the whole archive.")
+class Stats:
+    events: int = strawberry.field(description="Events in the archive.")
+    tags: int = strawberry.field(description="Distinct tags.")
+    publishers: int = strawberry.field(description="Distinct publishers (source domains).")
+    date_from: dt.date | None = strawberry.field(description="Date of the oldest event.")
+    date_to: dt.date | None = strawberry.field(description="Date of the newest event.")
+    unresolved_related_links: int = strawberry.field(description="Related links whose target is not in the archive.")
+
+
+def _bounded(value: int, name: str, maximum: int = 100) -> int:
+    if not 0 <= value <= maximum:
+        raise UserInputError(f"`{name}` must be between 0 and {maximum}, got {value}")
+    return value
+
+
+__all__ = [
+    "Day",
+    "Edge",
+    "Event",
+    "EventFilter",
+    "EventOrder",
+    "Granularity",
+    "Node",
+    "PageInfo",
+    "Publisher",
+    "SearchConnection",
+    "SearchHit",
+    "Source",
+    "Stats",
+    "Tag",
+    "event_listing",
+    "page_info",
+]

@@ -1,0 +1,49 @@
+"""Resolving related links to events (pure): FORMAT.md's exact-path, then same-day rule.
+
+Real archives link with slugs from older spellings of a headline, so a link that
+matches no path falls back to the same day's event whose slug shares the most
+words with it, when at least 80% of the link's slug words are found there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from gql.parse.slug import date_from_path, slug_from_path
+
+MIN_SHARED_WORDS = 0.8
+
+
+def slug_words(path: str) -> list[str]:
+    return [word for word in slug_from_path(path).split("-") if word]
+
+
+def shared_words(link_words: Sequence[str], candidate_words: Sequence[str]) -> int:
+    """How many link words the candidate has; a cut last word counts when it starts a word there."""
+    present = set(candidate_words)
+    count = sum(word in present for word in link_words[:-1])
+    if link_words:
+        last = link_words[-1]
+        count += last in present or any(word.startswith(last) for word in candidate_words)
+    return count
+
+
+def resolve_link(path: str, paths: Mapping[str, object], day_paths: Mapping[dt.date, Sequence[str]]) -> str | None:
+    """The archive path a related link means, or None (no match, or a tie)."""
+    if path in paths:
+        return path
+    day = date_from_path(path)
+    link_words = slug_words(path)
+    if day is None or not link_words:
+        return None
+    best_path, best_count, tied = None, 0, False
+    for candidate in day_paths.get(day, ()):
+        count = shared_words(link_words, slug_words(candidate))
+        if count > best_count:
+            best_path, best_count, tied = candidate, count, False
+        elif count == best_count and count:
+            tied = True
+    if best_path is None or tied or best_count < MIN_SHARED_WORDS * len(link_words):
+        return None
+    return best_path

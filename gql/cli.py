@@ -1,0 +1,161 @@
+"""The `newsgraph` command line: load, serve, query, export-schema.
+
+Written for the person at the terminal: every problem is one `file:line: message`
+line, summaries say what happened, and exit codes are 0 (all good), 1 (some input
+rejected or the store unusable) and 2 (the command itself was wrong).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from gql.loader import DEFAULT_MAX_FILE_BYTES, LoadOptions, LoadReport, LoadUsageError, load_files
+from gql.parse import ParseLimits
+from gql.store import EventStore, StoreCorrupt, StoreError, default_store_path
+
+DEFAULT_DATA = Path("data/news")
+SCHEMA_FILE = Path("schema/schema.graphql")
+
+store_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Store file (default: $NEWSGRAPH_DB or data/newsgraph.json).",
+)
+
+
+def _store(db: Path | None) -> EventStore:
+    return EventStore(db or default_store_path())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """newsgraph: a GraphQL API over an archive of news events written as markdown."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option("--prune", is_flag=True, help="Remove stored events whose file is gone from the loaded directories.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors: reject files that have any.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--max-file-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_FILE_BYTES, show_default=True)
+@click.option("--max-items", type=click.IntRange(min=1), default=ParseLimits().max_items_per_section, show_default=True,
+              help="Most items a Source or Related section may hold.")
+def load(paths: tuple[Path, ...], db: Path | None, prune: bool, strict: bool, as_json: bool,
+         max_file_bytes: int, max_items: int) -> None:
+    """Load markdown files and directories (recursively) into the store."""
+    options = LoadOptions(ParseLimits(max_items), max_file_bytes, strict=strict, prune=prune)
+    store = _store(db)
+    try:
+        report = _load_with_progress(store, paths, options, show=not as_json)
+    except LoadUsageError as error:
+        raise click.UsageError(str(error)) from None
+    except (StoreError, StoreCorrupt) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    _print_report(report, store, as_json)
+    sys.exit(1 if report.rejected else 0)
+
+
+def _load_with_progress(store: EventStore, paths: tuple[Path, ...], options: LoadOptions, show: bool) -> LoadReport:
+    from gql.loader import markdown_files
+
+    total = len(markdown_files(paths))
+    stream = sys.stderr
+    if not show:
+        return load_files(store, paths, options)
+    with click.progressbar(length=total, label=f"loading {total} files", file=stream) as bar:
+        return load_files(store, paths, options, progress=bar.update)
+
+
+def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:
+    if as_json:
+        click.echo(orjson.dumps({**report.as_dict(), "store": str(store.path)}).decode())
+        return
+    for problem in report.problems:
+        click.echo(f"{problem.severity.value}: {problem}", err=True)
+    click.echo(
+        f"{report.loaded} loaded, {report.unchanged} unchanged, {report.rejected} rejected, "
+        f"{report.warnings} warnings, {report.removed} removed → {store.path}"
+    )
+
+
+@main.command()
+@store_option
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True,
+              help="Archive directory loaded first when the store is missing or older.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--cors-origin", "cors_origins", multiple=True, help="Allowed browser origin (repeatable; '*' for any).")
+@click.option("--max-depth", type=click.IntRange(min=1), default=15, show_default=True)
+@click.option("--max-aliases", type=click.IntRange(min=0), default=50, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(min=1), default=5000, show_default=True)
+@click.option("--max-batch", type=click.IntRange(min=1), default=10, show_default=True, help="Operations in one batched request.")
+@click.option("--max-body-bytes", type=click.IntRange(min=1), default=1_000_000, show_default=True)
+@click.option("--no-introspection", is_flag=True, help="Refuse introspection queries (and so the playground's docs).")
+def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
+          max_depth: int, max_aliases: int, max_tokens: int, max_batch: int, max_body_bytes: int,
+          no_introspection: bool) -> None:
+    """Serve the archive at http://HOST:PORT/graphql (GraphiQL in a browser)."""
+    import uvicorn
+
+    from gql.serving import SETTINGS_VARIABLE, refresh_store
+
+    store = _store(db)
+    try:
+        report = refresh_store(store, data)
+    except (StoreError, StoreCorrupt) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    if report is not None:
+        click.echo(f"loaded {data}: {report.loaded} loaded, {report.rejected} rejected", err=True)
+    settings = {
+        "db": str(store.path.resolve()),
+        "cors_origins": list(cors_origins),
+        "max_depth": max_depth,
+        "max_aliases": max_aliases,
+        "max_tokens": max_tokens,
+        "max_batch": max_batch,
+        "max_body_bytes": max_body_bytes,
+        "introspection": not no_introspection,
+    }
+    os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
+    click.echo(f"newsgraph: http://{host}:{port}/graphql", err=True)
+    uvicorn.run("gql.serving:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
+
+
+@main.command()
+@click.argument("query")
+@store_option
+@click.option("--variables", default="{}", help="Variables as a JSON object.")
+def query(query: str, db: Path | None, variables: str) -> None:
+    """Run one GraphQL QUERY against the store and print the JSON result (no server)."""
+    from gql.scripting import Newsgraph
+
+    try:
+        parsed_variables = json.loads(variables)
+    except json.JSONDecodeError as error:
+        raise click.UsageError(f"--variables is not JSON: {error}") from None
+    result = Newsgraph(_store(db).path).execute(query, parsed_variables)
+    click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+    sys.exit(1 if result.get("errors") else 0)
+
+
+@main.command("export-schema")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=SCHEMA_FILE, show_default=True)
+def export_schema(out: Path) -> None:
+    """Write the schema's SDL (what `schema/schema.graphql` holds)."""
+    from gql.api import build_schema
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(build_schema().as_str() + "\n", encoding="utf-8")
+    click.echo(f"wrote {out}")

@@ -1,0 +1,59 @@
+"""The archive a server answers from, swapped whole when the store file changes.
+
+A request takes `current()` once and keeps that archive to the end, so a reload
+never changes data under a request in flight. Change is noticed by the store
+file's identity (inode, size, mtime): an atomic rename always gives a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from gql.archive import Archive
+from gql.store import EventStore
+
+log = logging.getLogger("newsgraph")
+
+FileIdentity = tuple[int, int, int] | None
+
+
+def file_identity(path: Path) -> FileIdentity:
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+class ArchiveHolder:
+    """Holds the current `Archive` of a store and rebuilds it when the store file is replaced."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._identity: FileIdentity = None
+        self._archive = Archive([])
+        self.loaded_at = 0.0
+        self.reload()
+
+    def current(self) -> Archive:
+        return self._archive
+
+    def reload(self) -> bool:
+        """Rebuild from the store when its file changed since the last build; True when swapped."""
+        with self._lock:
+            identity = file_identity(self.store.path)
+            if identity == self._identity:
+                return False
+            started = time.perf_counter()
+            archive = Archive.from_documents(self.store.documents())
+            self._archive, self._identity, self.loaded_at = archive, identity, time.time()
+        log.info("archive loaded: %d events in %.2f s", len(archive.events), time.perf_counter() - started)
+        return True
+
+    def changed(self) -> bool:
+        return file_identity(self.store.path) != self._identity

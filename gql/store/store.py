@@ -1,0 +1,114 @@
+"""The store of record: events as TinyDB documents in one JSON file, keyed by canonical path.
+
+Writers take a file lock (two loads never interleave) and write a whole batch in
+one atomic replacement. Readers take no lock: a rename is atomic, so they see
+either the previous store or the next one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.table import Document as TinyDocument
+
+from gql.store.documents import Document
+from gql.store.storage import AtomicJSONStorage, read_store_file
+
+SCHEMA_VERSION = 1
+EVENTS_TABLE = "events"
+META_TABLE = "meta"
+DEFAULT_STORE = Path("data/newsgraph.json")
+
+
+class StoreError(Exception):
+    """The store cannot be used as asked: locked by another writer, or of a newer schema."""
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What one batch did to the store."""
+
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def default_store_path() -> Path:
+    """`NEWSGRAPH_DB` when set, else `data/newsgraph.json`."""
+    return Path(os.environ.get("NEWSGRAPH_DB") or DEFAULT_STORE)
+
+
+class EventStore:
+    """Upserts and removals of event documents, a batch at a time."""
+
+    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout)
+
+    def documents(self) -> list[Document]:
+        """Every stored event document (a snapshot; no lock needed)."""
+        data = read_store_file(self.path) or {}
+        _check_version(self.path, data)
+        return list(data.get(EVENTS_TABLE, {}).values())
+
+    def write(self, upserts: Iterable[Document], removals: Iterable[str] = ()) -> WriteSummary:
+        """Upsert documents by `path` and remove paths, as one atomic write under the writer lock."""
+        try:
+            with self.lock:
+                return self._write_locked(list(upserts), set(removals))
+        except Timeout:
+            raise StoreError(
+                f"{self.path} is being written by another process (lock {self.lock.lock_file} "
+                f"held for more than {self.lock.timeout:g} s); try again when that load ends"
+            ) from None
+
+    def _write_locked(self, upserts: list[Document], removals: set[str]) -> WriteSummary:
+        storage_holder: list[AtomicJSONStorage] = []
+
+        def make_storage(path: str) -> AtomicJSONStorage:
+            storage_holder.append(AtomicJSONStorage(path))
+            return storage_holder[0]
+
+        database = TinyDB(self.path, storage=make_storage)
+        storage = storage_holder[0]
+        with storage.deferred():
+            _check_version(self.path, storage.read() or {})
+            events = database.table(EVENTS_TABLE, cache_size=0)
+            stored = {document["path"]: document for document in events.all()}
+            replaced_ids: list[int] = []
+            new_documents: list[TinyDocument | Document] = []
+            added = changed = unchanged = 0
+            for document in upserts:
+                previous = stored.get(document["path"])
+                if previous is None:
+                    added += 1
+                    new_documents.append(document)
+                elif dict(previous) == document:
+                    unchanged += 1
+                else:
+                    changed += 1
+                    replaced_ids.append(previous.doc_id)
+                    new_documents.append(TinyDocument(document, doc_id=previous.doc_id))
+            removed_ids = [stored[path].doc_id for path in removals if path in stored]
+            if replaced_ids or removed_ids:
+                events.remove(doc_ids=replaced_ids + removed_ids)
+            if new_documents:
+                events.insert_multiple(new_documents)
+            if added or changed or removed_ids or not self.path.exists():
+                database.table(META_TABLE).upsert(
+                    TinyDocument({"schema_version": SCHEMA_VERSION}, doc_id=1)
+                )
+        return WriteSummary(added, changed, unchanged, len(removed_ids))
+
+
+def _check_version(path: Path, data: dict) -> None:
+    meta = data.get(META_TABLE, {}).get("1", {})
+    version = meta.get("schema_version", SCHEMA_VERSION)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path} has store schema {version}; this newsgraph reads up to {SCHEMA_VERSION}")
