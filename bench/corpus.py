@@ -325,7 +325,9 @@ class _Generator:
     def events(self) -> Iterator[Event]:
         rng = self.rng
         dates, headlines, paths = self.headers()
-        phantoms = self.phantoms(paths)
+        phantoms = [(item.path, item.headline, item.date) for item in self.phantoms(paths)]
+        random = rng.random
+        context_sizes = self.context_sizes.table
         publishers = self.vocabulary.publishers
         tags = self.vocabulary.tags
         count = len(paths)
@@ -342,23 +344,27 @@ class _Generator:
             related: dict[str, RelatedItem] = {}
             wanted = self.related_counts.one(rng)
             if wanted:
-                pool = list(dict.fromkeys(tags.draw(rng, self.tag_pool_sizes.one(rng))))
-                low, high = max(0, index - NEARBY_WINDOW), min(count - 1, index + NEARBY_WINDOW)
+                pool = sorted(dict.fromkeys(tags.draw(rng, self.tag_pool_sizes.one(rng))), key=str.casefold)
+                low, span = max(0, index - NEARBY_WINDOW), min(count - 1, index + NEARBY_WINDOW) + 1
+                span -= low
                 for _attempt in range(4 * wanted):
                     if len(related) == wanted:
                         break
-                    if rng.random() < OUTSIDE_SHARE:
-                        target = phantoms[rng.randrange(len(phantoms))]
-                        target_path, target_headline, target_date = target.path, target.headline, target.date
+                    if random() < OUTSIDE_SHARE:
+                        target_path, target_headline, target_date = phantoms[int(random() * len(phantoms))]
                     else:
-                        other = rng.randint(low, high) if rng.random() < NEARBY_SHARE else rng.randrange(count)
+                        other = low + int(random() * span) if random() < NEARBY_SHARE else int(random() * count)
                         if other == index:
                             continue
                         target_path, target_headline, target_date = paths[other], headlines[other], dates[other]
                     if target_path in related:
                         continue
-                    size = min(self.context_sizes.one(rng), len(pool))
-                    context = tuple(sorted(rng.sample(pool, size), key=str.casefold))
+                    size = context_sizes[int(random() * len(context_sizes))]
+                    if size == 1 or len(pool) == 1:
+                        context: tuple[str, ...] = (pool[int(random() * len(pool))],)
+                    else:  # the pool is in alphabetical order: so is a sample taken in pool order
+                        picked = rng.sample(range(len(pool)), min(size, len(pool)))
+                        context = tuple(pool[at] for at in sorted(picked))
                     related[target_path] = RelatedItem(target_path, target_headline, target_date, context)
             yield Event(
                 path=path,
@@ -385,8 +391,8 @@ class _Generator:
                 publisher.url_template.format(
                     domain=publisher.domain,
                     slug=slug,
-                    n=rng.randrange(10**6, 10**9),
-                    section=rng.choice(_SECTIONS),
+                    n=100_000 + int(rng.random() * 900_000_000),
+                    section=_SECTIONS[int(rng.random() * len(_SECTIONS))],
                     y=date.year,
                     m=date.month,
                     d=date.day,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -25,6 +27,7 @@ from gql.http_limits import BodySizeLimit
 from gql.store import EventStore
 
 log = logging.getLogger("newsgraph")
+STATIC = Path(__file__).parent / "static"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
@@ -89,6 +92,7 @@ def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Mount("/", StaticFiles(directory=STATIC, html=True), name="explorer"),
         ],
         middleware=[
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),

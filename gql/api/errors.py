@@ -1,11 +1,24 @@
-"""Errors a client can act on, and the rule for which errors are masked."""
+"""Errors a client can act on, and the extension that gives every error an `extensions.code`.
+
+Codes: BAD_USER_INPUT (a value the client must fix: argument, variable, cursor, id),
+GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, and INTERNAL_SERVER_ERROR for an
+unexpected exception, whose message is masked (the original is logged by Strawberry).
+"""
 
 from __future__ import annotations
 
-from graphql import GraphQLError
+from collections.abc import Iterator
+
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError, GraphQLSyntaxError
+from graphql.validation import ValuesOfCorrectTypeRule
+from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 MASKED_MESSAGE = "Internal server error; it has been logged."
 
 
@@ -20,3 +33,53 @@ def is_unexpected(error: GraphQLError) -> bool:
     """True for an exception raised inside a resolver that is not a deliberate client-facing error."""
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
+
+
+def _with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
+    """A copy of `error` carrying `code` (errors may be cached and shared: never changed in place)."""
+    masked = message is not None
+    return GraphQLError(
+        message if masked else error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None if masked else error.original_error,
+        extensions={**(error.extensions or {}), "code": code},
+    )
+
+
+class _ValuesOfCorrectType(ValuesOfCorrectTypeRule):
+    """The spec rule for literal argument values, its errors marked BAD_USER_INPUT (e.g. a bad date)."""
+
+    def report_error(self, error: GraphQLError) -> None:
+        super().report_error(_with_code(error, BAD_USER_INPUT))
+
+
+def classify(error: GraphQLError) -> GraphQLError:
+    """The error as the client sees it: with a code, and masked when it was unexpected."""
+    if (error.extensions or {}).get("code"):
+        return error
+    if isinstance(error, GraphQLSyntaxError):
+        return _with_code(error, GRAPHQL_PARSE_FAILED)
+    if is_unexpected(error):
+        return _with_code(error, INTERNAL_SERVER_ERROR, MASKED_MESSAGE)
+    if error.path is not None:
+        return error  # a deliberate error raised during execution: left as it was raised
+    if error.message.startswith("Variable '$"):
+        return _with_code(error, BAD_USER_INPUT)  # variable values that do not fit their types
+    return _with_code(error, GRAPHQL_VALIDATION_FAILED)
+
+
+class ErrorCodes(SchemaExtension):
+    """Gives every error of a result an `extensions.code`; masks unexpected exceptions."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = tuple(
+            _ValuesOfCorrectType if rule is ValuesOfCorrectTypeRule else rule for rule in context.validation_rules
+        )
+        yield
+        result = context.result
+        if isinstance(result, (GraphQLExecutionResult, StrawberryExecutionResult)) and result.errors:
+            result.errors = [classify(error) for error in result.errors]

@@ -1,4 +1,4 @@
-"""The Strawberry schema with its limits: depth, aliases, tokens, batching, introspection, masking."""
+"""The Strawberry schema with its limits: depth, aliases, tokens, batching, introspection, error codes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import strawberry
 from strawberry.extensions import (
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -16,7 +15,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from gql.api.errors import MASKED_MESSAGE, is_unexpected
+from gql.api.errors import ErrorCodes
 from gql.api.query import Query
 from gql.api.types import Day, Event, Publisher, Tag
 
@@ -39,7 +38,7 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
+        ErrorCodes,  # codes every error, masks unexpected ones
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)

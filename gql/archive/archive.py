@@ -24,7 +24,10 @@ _HOST_PREFIXES = ("www.", "mobile.", "m.", "amp.")
 
 def publisher_domain(url: str) -> str | None:
     """The outlet's domain of a source URL: host lower-cased, without `www.`/`mobile.`-like prefixes."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:  # not a URL at all, e.g. an unbalanced `[` taken for an IPv6 host
+        return None
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") > 1:
             host = host[len(prefix):]

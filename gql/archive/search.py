@@ -36,6 +36,7 @@ class SearchQuery:
     words: tuple[str, ...]
     prefixes: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...]
+    sequence: tuple[str, ...] = ()  # every word in query order, repeats kept: compared with headlines
 
     @property
     def all_tokens(self) -> tuple[str, ...]:
@@ -63,7 +64,7 @@ def parse_query(text: str) -> SearchQuery:
             words.extend(term_tokens)
     if not words and not prefixes:
         raise SearchQueryError(f"search text {text[:60]!r} has no words to search for")
-    return SearchQuery(tuple(dict.fromkeys(words)), tuple(dict.fromkeys(prefixes)), tuple(phrases))
+    return SearchQuery(tuple(dict.fromkeys(words)), tuple(dict.fromkeys(prefixes)), tuple(phrases), tuple(words))
 
 
 @dataclass(frozen=True)
@@ -155,9 +156,10 @@ class SearchIndex:
         if query.prefixes:
             return 0.0
         headline = tokens(document.headline)
-        if tuple(headline) == query.words:
+        wanted_words = query.sequence or query.words
+        if tuple(headline) == wanted_words:
             return EXACT_HEADLINE_BONUS
-        joined, wanted = " " + " ".join(headline) + " ", " " + " ".join(query.words) + " "
+        joined, wanted = " " + " ".join(headline) + " ", " " + " ".join(wanted_words) + " "
         return HEADLINE_PHRASE_BONUS if wanted in joined else 0.0
 
 

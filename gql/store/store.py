@@ -23,6 +23,7 @@ SCHEMA_VERSION = 1
 EVENTS_TABLE = "events"
 META_TABLE = "meta"
 DEFAULT_STORE = Path("data/newsgraph.json")
+BOOKKEEPING = ("file", "content_hash")  # where a document was read from, not what it says
 
 
 class StoreError(Exception):
@@ -89,10 +90,12 @@ class EventStore:
                 if previous is None:
                     added += 1
                     new_documents.append(document)
-                elif dict(previous) == document:
+                    continue
+                if _content(previous) == _content(document):
                     unchanged += 1
                 else:
                     changed += 1
+                if dict(previous) != document:
                     replaced_ids.append(previous.doc_id)
                     new_documents.append(TinyDocument(document, doc_id=previous.doc_id))
             removed_ids = [stored[path].doc_id for path in removals if path in stored]
@@ -100,11 +103,15 @@ class EventStore:
                 events.remove(doc_ids=replaced_ids + removed_ids)
             if new_documents:
                 events.insert_multiple(new_documents)
-            if added or changed or removed_ids or not self.path.exists():
+            if new_documents or removed_ids or not self.path.exists():
                 database.table(META_TABLE).upsert(
                     TinyDocument({"schema_version": SCHEMA_VERSION}, doc_id=1)
                 )
         return WriteSummary(added, changed, unchanged, len(removed_ids))
+
+
+def _content(document: Document) -> Document:
+    return {key: value for key, value in document.items() if key not in BOOKKEEPING}
 
 
 def _check_version(path: Path, data: dict) -> None:

@@ -1,0 +1,97 @@
+"""Test helpers that drive the real parts: HTTP against the ASGI app, and real server processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class ApiClient:
+    """Synchronous HTTP calls to an ASGI app through httpx's ASGI transport (no mocks in between)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                return await client.request(method, url, **kwargs)
+
+        return asyncio.run(send())
+
+    def post_graphql(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """POST a query; the decoded JSON body (status 200 asserted)."""
+        response = self.request("POST", "/graphql", json={"query": query, "variables": variables or {}}, **kwargs)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a query that must succeed without errors."""
+        body = self.post_graphql(query, variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def error(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The single error of a query that must fail."""
+        body = self.post_graphql(query, variables)
+        assert body.get("errors"), body
+        return body["errors"][0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def newsgraph(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
+              timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the real `newsgraph` command (as `python -m gql`) and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "gql", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@contextlib.contextmanager
+def running_server(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
+                   startup_timeout: float = 60) -> Iterator[str]:
+    """`newsgraph serve` in a real uvicorn process on a free port; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gql", "serve", "--port", str(port), *args],
+        cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}: {process.stdout.read()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not answer /healthz in time")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

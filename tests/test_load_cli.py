@@ -1,0 +1,95 @@
+"""`newsgraph load` as a user runs it: real processes, real files, exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from gql.store import EventStore
+from tests.conftest import BUNDLED_NEWS
+from tests.support import newsgraph
+
+SPECIMEN_DAY = "### [2015-09-3](/news/2015/09/3/index.md)\n\n"
+
+
+def _load(db: Path, *args: str):
+    return newsgraph("load", "--db", str(db), *args)
+
+
+def test_the_bundled_archive_loads_whole_and_a_second_load_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "store.json"
+    first = _load(db, str(BUNDLED_NEWS))
+    assert first.returncode == 0, first.stderr
+    assert "214 loaded, 0 unchanged, 0 rejected, 0 warnings, 0 removed" in first.stdout
+    content = db.read_bytes()
+    second = _load(db, str(BUNDLED_NEWS))
+    assert second.returncode == 0
+    assert "0 loaded, 214 unchanged, 0 rejected" in second.stdout
+    assert db.read_bytes() == content
+
+
+def test_rejected_files_are_reported_with_file_and_line_and_the_rest_is_stored(tmp_path: Path) -> None:
+    archive = tmp_path / "news"
+    shutil.copytree(BUNDLED_NEWS / "2015" / "09" / "3", archive)
+    good = len(list(archive.glob("*.md")))
+    (archive / "no-day.md").write_text("# A headline without a day\n", encoding="utf-8")
+    (archive / "bad-date.md").write_text("\n### [2015-02-30](/news/2015/02/30/index.md)\n\n# Headline\n", encoding="utf-8")
+    db = tmp_path / "store.json"
+    result = _load(db, str(archive))
+    assert result.returncode == 1
+    assert f"{archive / 'no-day.md'}:1: no day heading" in result.stderr
+    assert f"{archive / 'bad-date.md'}:2: impossible date 2015-02-30" in result.stderr
+    assert f"{good} loaded, 0 unchanged, 2 rejected" in result.stdout
+    assert len(EventStore(db).documents()) == good
+
+
+def test_usage_errors_exit_2_and_touch_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "store.json"
+    missing = _load(db, str(tmp_path / "nowhere"))
+    assert missing.returncode == 2
+    assert "no such file or directory" in missing.stderr
+    assert newsgraph("load", "--db", str(db)).returncode == 2
+    assert newsgraph("load", "--no-such-flag", str(BUNDLED_NEWS)).returncode == 2
+    assert not db.exists()
+
+
+def test_json_summary_strict_and_prune(tmp_path: Path) -> None:
+    archive = tmp_path / "news"
+    shutil.copytree(BUNDLED_NEWS / "2015" / "09" / "4", archive / "2015" / "09" / "4")
+    odd = archive / "odd-location.md"
+    odd.write_text(SPECIMEN_DAY + "# Somewhere else entirely \n", encoding="utf-8")
+    db = tmp_path / "store.json"
+    strict = json.loads(_load(db, str(archive), "--strict", "--json").stdout)
+    assert strict["rejected"] == 1
+    assert strict["problems"][0]["message"].startswith("file location disagrees with the canonical path")
+    relaxed = json.loads(_load(db, str(archive), "--json").stdout)
+    assert (relaxed["loaded"], relaxed["rejected"], relaxed["warnings"]) == (1, 0, 1)
+    stored = len(EventStore(db).documents())
+    odd.unlink()
+    kept = json.loads(_load(db, str(archive), "--json").stdout)
+    assert kept["removed"] == 0 and len(EventStore(db).documents()) == stored
+    pruned = json.loads(_load(db, str(archive), "--prune", "--json").stdout)
+    assert pruned["removed"] == 1 and len(EventStore(db).documents()) == stored - 1
+
+
+def test_an_edited_file_is_reloaded_and_unchanged_files_are_skipped(tmp_path: Path) -> None:
+    archive = tmp_path / "news"
+    shutil.copytree(BUNDLED_NEWS / "2015" / "09" / "5", archive / "2015" / "09" / "5")
+    db = tmp_path / "store.json"
+    _load(db, str(archive))
+    files = sorted(archive.rglob("*.md"))
+    edited, other = files[0], files[1]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # new bytes, same event
+    text = other.read_text(encoding="utf-8")
+    other.write_text(text.replace("### Source", "A new summary line.\n\n### Source", 1), encoding="utf-8")
+    report = json.loads(_load(db, str(archive), "--json").stdout)
+    assert report["loaded"] == 1 and report["unchanged"] == len(files) - 1
+    summaries = {d["file"]: d["summary"] for d in EventStore(db).documents()}
+    assert summaries[str(other.resolve())].endswith("A new summary line.")
+
+
+def test_python_dash_m_gql_is_the_same_command() -> None:
+    result = newsgraph("--help")
+    assert result.returncode == 0
+    assert "load" in result.stdout and "serve" in result.stdout
