@@ -4,8 +4,10 @@
 
 writes `OUT/news/YYYY/MM/D/<slug>.md`, one file per event, rendered with
 `gql.parse.render.render_event`, so every file parses back to the event it was
-made from. The output depends on the seed only: one `random.Random(seed)` draws
-everything (no global random state, no clock, no iteration over hashed sets).
+made from. The output depends on the seed only: `random.Random(seed)` draws the
+events, and the vocabulary they are written in (words, 20,000 tags, 300 publishers)
+is the same for every seed, drawn once per process from `random.Random(VOCABULARY_SEED)`.
+No global random state, no clock, no iteration over hashed sets.
 
 The shape follows the bundled archive (FORMAT.md, `data/news`):
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
+import functools
 import itertools
 import os
 import random
@@ -56,6 +59,7 @@ OUTSIDE_SHARE = 0.05  # of related links: to an event that is not generated
 NEARBY_SHARE = 0.6  # of in-archive related links: to an event within NEARBY_WINDOW in date order
 NEARBY_WINDOW = 300
 PHANTOMS_PER_EVENT = 1 / 25  # size of the pool of missing events that outside links point at
+VOCABULARY_SEED = 0  # words, tags and publishers are drawn from their own Random(VOCABULARY_SEED)
 
 # Counts drawn per event: (values, weights). Calibrated on the bundled 214-event archive.
 RELATED_COUNTS = (range(11), (30, 10, 8, 7, 5, 4, 4, 4, 5, 5, 18))
@@ -105,8 +109,9 @@ class _Publisher:
 class _Weighted:
     """A weighted population drawn by table lookup: each item fills slots in proportion to its weight.
 
-    Integer weights give that many slots (exact); otherwise the weights are scaled to
-    `size` slots, rounded, at least one each. A draw is one `random()`, no bisection.
+    Integer weights give that many slots (exact); otherwise (`size` given) the weights
+    are scaled to `size` slots, rounded, at least one each. A draw is one `random()`
+    and an index, where `Random.choices` with weights would bisect.
     """
 
     def __init__(self, items: Sequence, weights: Iterable[float], size: int | None = None) -> None:
@@ -117,7 +122,6 @@ class _Weighted:
             total = sum(weights)
             slots = [max(1, round(weight / total * size)) for weight in weights]
         self.table = list(itertools.chain.from_iterable(itertools.repeat(item, n) for item, n in zip(items, slots)))
-        self.items = list(items)
 
     def draw(self, rng: random.Random, k: int) -> list:
         return rng.choices(self.table, k=k)
@@ -137,7 +141,7 @@ def _capitalized(word: str) -> str:
 
 
 class _Vocabulary:
-    """Words, text tokens, tags and publishers, all drawn from the generator's one `Random`."""
+    """Words, text tokens, tags and publishers: the language of the archive (read-only once built)."""
 
     def __init__(self, rng: random.Random) -> None:
         words = self._words(rng)
@@ -151,11 +155,11 @@ class _Vocabulary:
     def _words(rng: random.Random) -> list[str]:
         """Invented words of 1-4 syllables; every 12th (by rank) carries a non-ASCII letter."""
         seen: dict[str, None] = {}
-        syllable_counts = _Weighted(range(1, 5), (15, 45, 30, 10))
+        syllable_counts = _Weighted(range(1, 5), (25, 45, 25, 5))
         while len(seen) < WORD_COUNT:
             syllables = syllable_counts.one(rng)
             word = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS) for _ in range(syllables))
-            word = word[:14]
+            word = word[:12]
             if len(seen) % 12 == 5:
                 positions = [at for at in range(1, len(word)) if word[at] in _ACCENTED]
                 if positions:
@@ -183,7 +187,7 @@ class _Vocabulary:
         for number in _NUMBERS:
             items.append(" " + number)
             weights.append(0.004)
-        return _Weighted(items, weights, 1 << 20)
+        return _Weighted(items, weights, 1 << 18)
 
     @staticmethod
     def _tags(rng: random.Random, words: list[str]) -> list[str]:
@@ -227,11 +231,17 @@ class _Vocabulary:
         return list(publishers.values())
 
 
+@functools.lru_cache(maxsize=1)
+def _vocabulary() -> _Vocabulary:
+    """The same for every seed, built once per process: only the events depend on the seed."""
+    return _Vocabulary(random.Random(VOCABULARY_SEED))
+
+
 class _Generator:
     def __init__(self, count: int, seed: int) -> None:
         self.count = count
         self.rng = random.Random(seed)
-        self.vocabulary = _Vocabulary(self.rng)
+        self.vocabulary = _vocabulary()
         self.related_counts = _Weighted(*RELATED_COUNTS)
         self.source_counts = _Weighted(*SOURCE_COUNTS)
         self.context_sizes = _Weighted(*CONTEXT_SIZES)
@@ -410,6 +420,9 @@ def generate_events(count: int, seed: int) -> Iterator[Event]:
     return _Generator(count, seed).events()
 
 
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
 def write_archive(events: Iterable[Event], out_dir: str | os.PathLike[str]) -> int:
     """Render each event to `out_dir/news/YYYY/MM/D/<slug>.md`; the number of distinct files written.
 
@@ -426,8 +439,13 @@ def write_archive(events: Iterable[Event], out_dir: str | os.PathLike[str]) -> i
         if directory not in made:
             os.makedirs(directory, exist_ok=True)
             made.add(directory)
-        with open(target, "wb") as file:
-            file.write(render_event(event).encode("utf-8"))
+        data = memoryview(render_event(event).encode("utf-8"))
+        descriptor = os.open(target, _WRITE_FLAGS, 0o644)  # os-level: no io buffer objects per file
+        try:
+            while data:
+                data = data[os.write(descriptor, data):]
+        finally:
+            os.close(descriptor)
         written.add(relative)
     return len(written)
 

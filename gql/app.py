@@ -20,8 +20,10 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from cross_web import HTTPException
 
 from gql.api import ARCHIVE, QueryLimits, build_schema
+from gql.api.context import HOLDER, TOKEN
 from gql.holder import ArchiveHolder
 from gql.http_limits import BodySizeLimit
 from gql.store import EventStore
@@ -39,18 +41,21 @@ class ServerSettings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1_000_000
     reload_interval: float = 1.0  # seconds between checks for a rewritten store; 0 turns it off
+    token: str | None = field(default=None, repr=False)  # NEWSGRAPH_TOKEN: mutations need it as a bearer token
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 class NewsGraphQL(GraphQL):
     """Strawberry's ASGI view, answering from the request's archive snapshot, encoding with orjson."""
 
-    def __init__(self, holder: ArchiveHolder, limits: QueryLimits) -> None:
+    def __init__(self, holder: ArchiveHolder, limits: QueryLimits, token: str | None = None) -> None:
         super().__init__(build_schema(limits), graphql_ide="graphiql", allow_queries_via_get=True)
         self.holder = holder
+        self.token = token
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> dict[str, Any]:
-        return {"request": request, "response": response, ARCHIVE: self.holder.current()}
+        return {"request": request, "response": response, ARCHIVE: self.holder.current(), HOLDER: self.holder,
+                TOKEN: self.token}
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)
@@ -59,6 +64,13 @@ class NewsGraphQL(GraphQL):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
+        """Strawberry's check, with a message that says the limit (its own is "Too many operations")."""
+        limit = (self.schema.config.batching_config or {}).get("max_operations")
+        if limit is not None and len(request_data) > limit:
+            raise HTTPException(400, f"a batch of {len(request_data):,} operations; at most {limit} are allowed")
+        super()._validate_batch_request(request_data, protocol)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
@@ -72,7 +84,7 @@ class NewsGraphQL(GraphQL):
 def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -> Starlette:
     """The ASGI app over one store; the archive follows the store file when it is rewritten."""
     holder = ArchiveHolder(store)
-    graphql = NewsGraphQL(holder, settings.limits)
+    graphql = NewsGraphQL(holder, settings.limits, settings.token)
 
     async def healthz(request: Request) -> JSONResponse:
         archive = holder.current()

@@ -1,4 +1,4 @@
-"""The `newsgraph` command line: load, serve, query, export-schema.
+"""The `newsgraph` command line: load, serve, query, export, export-schema.
 
 Written for the person at the terminal: every problem is one `file:line: message`
 line, summaries say what happened, and exit codes are 0 (all good), 1 (some input
@@ -17,6 +17,7 @@ import orjson
 
 from gql.loader import DEFAULT_MAX_FILE_BYTES, LoadOptions, LoadReport, LoadUsageError, load_files
 from gql.parse import ParseLimits
+from gql.progress import PLAIN_EVERY, load_progress
 from gql.store import EventStore, StoreCorrupt, StoreError, default_store_path
 
 DEFAULT_DATA = Path("data/news")
@@ -45,16 +46,21 @@ def main() -> None:
 @click.option("--prune", is_flag=True, help="Remove stored events whose file is gone from the loaded directories.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors: reject files that have any.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
+@click.option("--progress-every", type=click.IntRange(min=1), default=PLAIN_EVERY, show_default=True,
+              help="When stderr is not a terminal, print a progress line every N files (a terminal gets a bar).")
 @click.option("--max-file-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_FILE_BYTES, show_default=True)
 @click.option("--max-items", type=click.IntRange(min=1), default=ParseLimits().max_items_per_section, show_default=True,
               help="Most items a Source or Related section may hold.")
-def load(paths: tuple[Path, ...], db: Path | None, prune: bool, strict: bool, as_json: bool,
-         max_file_bytes: int, max_items: int) -> None:
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Seconds to wait while another load writes the same store, then fail.")
+def load(paths: tuple[Path, ...], db: Path | None, prune: bool, strict: bool, as_json: bool, quiet: bool,
+         progress_every: int, max_file_bytes: int, max_items: int, lock_timeout: float) -> None:
     """Load markdown files and directories (recursively) into the store."""
     options = LoadOptions(ParseLimits(max_items), max_file_bytes, strict=strict, prune=prune)
-    store = _store(db)
+    store = EventStore(db or default_store_path(), lock_timeout=lock_timeout)
     try:
-        report = _load_with_progress(store, paths, options, show=not as_json)
+        report = _load_with_progress(store, paths, options, None if quiet else progress_every)
     except LoadUsageError as error:
         raise click.UsageError(str(error)) from None
     except (StoreError, StoreCorrupt) as error:
@@ -64,15 +70,15 @@ def load(paths: tuple[Path, ...], db: Path | None, prune: bool, strict: bool, as
     sys.exit(1 if report.rejected else 0)
 
 
-def _load_with_progress(store: EventStore, paths: tuple[Path, ...], options: LoadOptions, show: bool) -> LoadReport:
+def _load_with_progress(store: EventStore, paths: tuple[Path, ...], options: LoadOptions,
+                        every: int | None) -> LoadReport:
+    """Progress goes to stderr (stdout stays the summary, plain or JSON); `every` None turns it off."""
     from gql.loader import markdown_files
 
-    total = len(markdown_files(paths))
-    stream = sys.stderr
-    if not show:
+    if every is None:
         return load_files(store, paths, options)
-    with click.progressbar(length=total, label=f"loading {total} files", file=stream) as bar:
-        return load_files(store, paths, options, progress=bar.update)
+    with load_progress(len(markdown_files(paths)), every=every) as advance:
+        return load_files(store, paths, options, progress=advance)
 
 
 def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:
@@ -101,13 +107,26 @@ def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:
 @click.option("--max-batch", type=click.IntRange(min=1), default=10, show_default=True, help="Operations in one batched request.")
 @click.option("--max-body-bytes", type=click.IntRange(min=1), default=1_000_000, show_default=True)
 @click.option("--no-introspection", is_flag=True, help="Refuse introspection queries (and so the playground's docs).")
+@click.option("--max-cost", type=click.IntRange(min=0), default=100_000, show_default=True,
+              help="Most fields one query may resolve, estimated before it runs (page sizes multiplied); 0: no limit.")
+@click.option("--query-timeout", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="Seconds a query may run before it is stopped with QUERY_TIMEOUT; 0: no limit.")
+@click.option("--watch", is_flag=True, help="Reload when markdown files under --data change (added, edited, removed).")
 def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
           max_depth: int, max_aliases: int, max_tokens: int, max_batch: int, max_body_bytes: int,
-          no_introspection: bool) -> None:
-    """Serve the archive at http://HOST:PORT/graphql (GraphiQL in a browser)."""
+          no_introspection: bool, watch: bool, max_cost: int, query_timeout: float) -> None:
+    """Serve the archive at http://HOST:PORT/graphql (GraphiQL in a browser).
+
+    The server follows its store: a `newsgraph load` from another process is picked
+    up within a second. Mutations are off unless NEWSGRAPH_TOKEN is set; then they
+    need `Authorization: Bearer <token>`.
+    """
     import uvicorn
 
-    from gql.serving import SETTINGS_VARIABLE, refresh_store
+    from gql.serving import SETTINGS_VARIABLE, refresh_store, start_watcher
+
+    if watch and not data.is_dir():
+        raise click.UsageError(f"--watch needs the data directory {data} to exist")
 
     store = _store(db)
     try:
@@ -126,11 +145,22 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
         "max_batch": max_batch,
         "max_body_bytes": max_body_bytes,
         "introspection": not no_introspection,
+        "max_cost": max_cost,
+        "query_timeout": query_timeout,
     }
     os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
     click.echo(f"newsgraph: http://{host}:{port}/graphql", err=True)
-    uvicorn.run("gql.serving:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+    click.echo("mutations: on (Authorization: Bearer $NEWSGRAPH_TOKEN)" if os.environ.get("NEWSGRAPH_TOKEN")
+               else "mutations: off (set NEWSGRAPH_TOKEN to enable them)", err=True)
+    stop_watching = start_watcher(store, data, lambda line: click.echo(line, err=True)) if watch else None
+    if stop_watching:
+        click.echo(f"watching {data} for changes", err=True)
+    try:
+        uvicorn.run("gql.serving:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    log_level="info")
+    finally:
+        if stop_watching:
+            stop_watching.set()
 
 
 @main.command()
@@ -148,6 +178,43 @@ def query(query: str, db: Path | None, variables: str) -> None:
     result = Newsgraph(_store(db).path).execute(query, parsed_variables)
     click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     sys.exit(1 if result.get("errors") else 0)
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["md", "jsonl"]), default="md", show_default=True,
+              help="md: one file per event in the archive's layout; jsonl: one JSON object per event.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="md: the directory to write under (required); jsonl: the file (default: stdout).")
+def export(db: Path | None, fmt: str, out: Path | None) -> None:
+    """Write the stored events out: markdown files (loading them gives the same archive) or JSON lines."""
+    from gql.export import ExportError, events_of, export_jsonl, export_markdown
+
+    store = _store(db)
+    if fmt == "md" and out is None:
+        raise click.UsageError("--format md needs --out DIRECTORY")
+    if fmt == "md" and out.exists() and not out.is_dir():
+        raise click.UsageError(f"--out {out} is a file; --format md writes a directory")
+    if not store.path.exists():
+        click.echo(f"error: no store at {store.path}: run `newsgraph load` first (or pass --db)", err=True)
+        sys.exit(1)
+    try:
+        events = events_of(store.documents())
+        if fmt == "md":
+            count = export_markdown(events, out)
+        elif out is None:
+            count = export_jsonl(events, sys.stdout)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with open(out, "w", encoding="utf-8", newline="\n") as stream:
+                count = export_jsonl(events, stream)
+    except BrokenPipeError:  # `| head`: the reader has what it wanted; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except (StoreError, StoreCorrupt, ExportError, OSError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"exported {count} events → {out if out is not None else 'stdout'}", err=True)
 
 
 @main.command("export-schema")

@@ -3,6 +3,8 @@
 A request takes `current()` once and keeps that archive to the end, so a reload
 never changes data under a request in flight. Change is noticed by the store
 file's identity (inode, size, mtime): an atomic rename always gives a new one.
+While anyone subscribes to `feed`, each swap is compared with the archive it
+replaces and the paths added, changed and removed are published there.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from pathlib import Path
 
 from gql.archive import Archive
+from gql.changes import ChangeFeed, diff_archives
 from gql.store import EventStore
 
 log = logging.getLogger("newsgraph")
@@ -38,6 +41,7 @@ class ArchiveHolder:
         self._identity: FileIdentity = None
         self._archive = Archive([])
         self.loaded_at = 0.0
+        self.feed = ChangeFeed()  # what each swap added, changed and removed, for live subscribers
         self.reload()
 
     def current(self) -> Archive:
@@ -51,7 +55,11 @@ class ArchiveHolder:
                 return False
             started = time.perf_counter()
             archive = Archive.from_documents(self.store.documents())
-            self._archive, self._identity, self.loaded_at = archive, identity, time.time()
+            previous, self._archive, self._identity, self.loaded_at = self._archive, archive, identity, time.time()
+            if self.feed.subscribers:  # published under the lock, so subscribers see swaps in order
+                change = diff_archives(previous, archive)
+                if change:
+                    self.feed.publish(change)
         log.info("archive loaded: %d events in %.2f s", len(archive.events), time.perf_counter() - started)
         return True
 

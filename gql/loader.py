@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ class LoadReport:
     rejected: int = 0
     removed: int = 0
     problems: list[Problem] = field(default_factory=list)
+    documents: list[DocumentOutcome] = field(default_factory=list)  # per input, filled by `load_texts`
 
     @property
     def warnings(self) -> int:
@@ -58,6 +61,15 @@ class LoadReport:
                 for p in self.problems
             ],
         }
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    """What became of one markdown text: the canonical path it is stored at (None when rejected), its problems."""
+
+    name: str
+    path: str | None
+    problems: tuple[Problem, ...]
 
 
 @dataclass(frozen=True)
@@ -108,8 +120,14 @@ def read_and_parse(file: str, options: LoadOptions, known_hash: str | None = Non
     return parse_bytes(raw, file, options, digest)
 
 
-def parse_bytes(raw: bytes, file: str, options: LoadOptions, digest: str | None = None) -> _FileOutcome:
-    """Decode (strict UTF-8) and parse; binary or undecodable input is rejected at its line."""
+def parse_bytes(
+    raw: bytes, file: str, options: LoadOptions, digest: str | None = None, on_disk: bool = True
+) -> _FileOutcome:
+    """Decode (strict UTF-8) and parse; binary or undecodable input is rejected at its line.
+
+    `on_disk` records the file's location with the document (for incremental loads and
+    `--prune`); text that never was a file (a script's string, a mutation) records none.
+    """
     if b"\0" in raw:
         return _rejected(file, digest, raw[: raw.index(b"\0")].count(b"\n") + 1, "binary data (NUL byte), not a markdown file")
     try:
@@ -124,7 +142,7 @@ def parse_bytes(raw: bytes, file: str, options: LoadOptions, digest: str | None 
         return _FileOutcome(file, digest, None, problems)
     if result.event is None:
         return _FileOutcome(file, digest, None, problems)
-    location = str(Path(file).resolve()) if not file.startswith("<") else None
+    location = str(Path(file).resolve()) if on_disk and not file.startswith("<") else None
     return _FileOutcome(file, digest, event_to_document(result.event, location, digest), problems)
 
 
@@ -134,6 +152,21 @@ def _rejected(file: str, digest: str | None, line: int, message: str) -> _FileOu
 
 def _read_and_parse_job(job: tuple[str, LoadOptions, str | None]) -> _FileOutcome:
     return read_and_parse(*job)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Pool worker initializer: exit when the loading process is gone (say, SIGKILLed).
+
+    Forked workers hold their own job queue open, so they would otherwise wait for
+    work forever as orphans.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _outcomes(
@@ -146,7 +179,7 @@ def _outcomes(
             yield _read_and_parse_job(job)
             progress(1)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
         for outcome in pool.map(_read_and_parse_job, jobs, chunksize=256):
             yield outcome
             progress(1)
@@ -158,7 +191,19 @@ def load_files(
     options: LoadOptions = LoadOptions(),
     progress: Callable[[int], None] = lambda done: None,
 ) -> LoadReport:
-    """Load markdown files and directories into the store in one write; see `LoadReport`."""
+    """Load markdown files and directories into the store in one write; see `LoadReport`.
+
+    The store's writer lock is held from reading the store to writing it, so two
+    loads never interleave: the second waits (or fails with StoreError past the
+    lock timeout) and then decides against what the first one wrote.
+    """
+    with store.writing():
+        return _load_files_locked(store, paths, options, progress)
+
+
+def _load_files_locked(
+    store: EventStore, paths: Iterable[str | os.PathLike[str]], options: LoadOptions, progress: Callable[[int], None]
+) -> LoadReport:
     roots = [Path(p) for p in paths]
     files = [str(p) for p in markdown_files(roots)]
     stored = store.documents()
@@ -181,11 +226,23 @@ def load_files(
 
 
 def load_texts(store: EventStore, documents: Iterable[tuple[str, str]], options: LoadOptions = LoadOptions()) -> LoadReport:
-    """Load markdown given as (name, text) pairs, as a script or a mutation does."""
+    """Load markdown given as (name, text) pairs in one write, as a script or a mutation does.
+
+    The name only labels problems (and is checked against the canonical path like a
+    file location); nothing is recorded as the event's file. `report.documents` says,
+    per pair and in order, where it was stored or why not.
+    """
     report = LoadReport()
     batch = _Batch()
     for name, text in documents:
-        batch.add(parse_bytes(text.encode("utf-8"), name, options), report)
+        raw = text.encode("utf-8")
+        if len(raw) > options.max_file_bytes:
+            outcome = _rejected(name, None, 1, f"document is {len(raw):,} bytes, over the limit of {options.max_file_bytes:,}")
+        else:
+            outcome = parse_bytes(raw, name, options, content_hash(raw), on_disk=False)
+        first_problem = len(report.problems)
+        stored_path = batch.add(outcome, report)
+        report.documents.append(DocumentOutcome(name, stored_path, tuple(report.problems[first_problem:])))
     summary = store.write(batch.documents.values())
     report.loaded = summary.added + summary.changed
     report.unchanged += summary.unchanged
@@ -199,25 +256,27 @@ class _Batch:
         self.documents: dict[str, Document] = {}
         self.claimed: dict[str, str] = {}  # canonical path -> the file that holds it
 
-    def add(self, outcome: _FileOutcome, report: LoadReport, unchanged_path: str | None = None) -> None:
+    def add(self, outcome: _FileOutcome, report: LoadReport, unchanged_path: str | None = None) -> str | None:
+        """Count the outcome; the canonical path it holds in this batch, None when rejected."""
         report.problems.extend(outcome.problems)
         document = outcome.document
         if unchanged_path is not None:
             report.unchanged += 1  # bytes identical to what is stored: not parsed again
             self.claimed.setdefault(unchanged_path, outcome.file)
-            return
+            return unchanged_path
         if document is None:
             report.rejected += 1
-            return
+            return None
         first = self.claimed.get(document["path"])
         if first is not None:
             report.rejected += 1
             report.problems.append(
                 Problem(outcome.file, 1, f"same canonical path as {first}: {document['path']}", Severity.ERROR)
             )
-            return
+            return None
         self.claimed[document["path"]] = outcome.file
         self.documents[document["path"]] = document
+        return document["path"]
 
 
 def _pruned(stored: list[Document], roots: list[Path], seen_files: set[str]) -> set[str]:

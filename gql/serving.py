@@ -2,17 +2,26 @@
 
 `newsgraph serve` passes its settings to the workers through one environment
 variable, so that uvicorn can start several worker processes from an import string.
+
+`serve --watch` runs one watcher, in the `serve` process itself (a thread beside
+uvicorn, or beside its worker supervisor with --workers N): on each batch of changes
+to markdown files under the data directory it loads the directory into the store,
+with prune. Every worker then sees the rewritten store, as it would after a
+`newsgraph load`, and swaps its archive.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
 
 from gql.api import QueryLimits
+from gql.api.auth import TOKEN_VARIABLE
 from gql.app import ServerSettings, create_app
 from gql.loader import LoadOptions, LoadReport, load_files
 from gql.store import EventStore, default_store_path
@@ -47,10 +56,55 @@ def app_from_environment() -> Starlette:
         max_tokens=settings.get("max_tokens", QueryLimits.max_tokens),
         max_batch=settings.get("max_batch", QueryLimits.max_batch),
         introspection=settings.get("introspection", True),
+        max_cost=settings.get("max_cost", QueryLimits.max_cost) or None,  # 0 turns the limit off
+        query_timeout=settings.get("query_timeout", QueryLimits.query_timeout) or None,
     )
     server = ServerSettings(
         limits=limits,
         cors_origins=tuple(settings.get("cors_origins", ())),
         max_body_bytes=settings.get("max_body_bytes", ServerSettings.max_body_bytes),
+        token=os.environ.get(TOKEN_VARIABLE) or None,  # from the environment, never the settings JSON
     )
     return create_app(EventStore(settings.get("db") or default_store_path()), server)
+
+
+def _markdown_changes() -> Callable[..., bool]:
+    """Changes worth a reload: markdown files, and deleted entries without a suffix (a removed directory).
+
+    The store's own files (`.json`, `.lock`) never count, so a store kept inside the
+    data directory does not wake the watcher with its own writes.
+    """
+    from watchfiles import Change, DefaultFilter
+
+    class MarkdownChanges(DefaultFilter):
+        def __call__(self, change: Change, path: str) -> bool:
+            if not super().__call__(change, path):
+                return False
+            return path.endswith(".md") or (change == Change.deleted and not Path(path).suffix)
+
+    return MarkdownChanges()
+
+
+def watch_directory(store: EventStore, data: Path, stop: threading.Event, say: Callable[[str], None]) -> None:
+    """Until `stop` is set: after each batch of markdown changes under `data`, load it into the store (with prune)."""
+    from watchfiles import watch
+
+    for changes in watch(data, watch_filter=_markdown_changes(), stop_event=stop, raise_interrupt=False):
+        try:
+            report = load_files(store, [data], LoadOptions(prune=True))
+        except Exception as error:  # a failed load must not end the watch: the store keeps its last good state
+            say(f"watch: loading {data} failed: {error}")
+            continue
+        for problem in report.problems:
+            say(f"{problem.severity.value}: {problem}")
+        say(f"watch: {len(changes)} change(s) under {data}: {report.loaded} loaded, "
+            f"{report.removed} removed, {report.rejected} rejected")
+
+
+def start_watcher(store: EventStore, data: Path, say: Callable[[str], None]) -> threading.Event:
+    """Watch `data` in a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(
+        target=watch_directory, args=(store, data, stop, say), name="newsgraph-watch", daemon=True
+    ).start()
+    return stop

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,16 +72,18 @@ def running_server(*args: str, cwd: Path = REPO, env: dict[str, str] | None = No
                    startup_timeout: float = 60) -> Iterator[str]:
     """`newsgraph serve` in a real uvicorn process on a free port; yields its base URL."""
     port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty server never blocks on it
     process = subprocess.Popen(
         [sys.executable, "-m", "gql", "serve", "--port", str(port), *args],
-        cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=cwd, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}: {process.stdout.read()}")
+                log.seek(0)
+                raise RuntimeError(f"server exited with {process.returncode}: {log.read()}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                     break
@@ -95,3 +98,4 @@ def running_server(*args: str, cwd: Path = REPO, env: dict[str, str] | None = No
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()

@@ -1,4 +1,8 @@
-"""What a resolver reads from the request context: the archive snapshot of this request."""
+"""What a resolver reads from the request context: the archive snapshot of this request.
+
+Mutations and subscriptions also need the holder that owns the archive (to write
+and reload, or to follow its changes) and what the server says about writers.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,20 @@ from typing import Any
 
 from strawberry.types import Info
 
+from gql.api.limits import check_deadline
 from gql.archive import Archive
 
 ARCHIVE = "archive"
+HOLDER = "holder"  # the app's ArchiveHolder: mutations reload it, subscriptions follow its changes
+TOKEN = "token"  # the bearer token mutations need; None or "" leaves mutations disabled
+TRUSTED = "trusted"  # True for an in-process caller (a script with the store at hand): no token needed
 
 
 def archive_of(info: Info[Any, Any]) -> Archive:
-    """The archive the request started with: a reload during the request does not change it."""
+    """The archive the request started with: a reload during the request does not change it.
+
+    Every resolver that fans out calls this first, so it is where a query past its
+    time limit stops (`limits.check_deadline`: one clock read, no per-field hook).
+    """
+    check_deadline()
     return info.context[ARCHIVE]

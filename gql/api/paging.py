@@ -98,12 +98,9 @@ def paginate(
     if request.first is None and request.last is None:
         window = window[:DEFAULT_PAGE_SIZE]
     edges = [(encode_cursor(order, key(items[index])), items[index]) for index in window]
-    if window:
-        first_index, last_index = window[0], window[-1]
-        if descending:
-            has_previous, has_next = first_index < len(items) - 1, last_index > 0
-        else:
-            has_previous, has_next = first_index > 0, last_index < len(items) - 1
+    # The window's bounds say whether items lie beyond it, even when it is empty (`first: 0`).
+    if descending:
+        has_previous, has_next = window.start < len(items) - 1, window.stop >= 0
     else:
-        has_previous = has_next = False
+        has_previous, has_next = window.start > 0, window.stop < len(items)
     return Page(edges, has_next, has_previous, len(items))

@@ -101,7 +101,8 @@ class Query:
     ) -> SearchConnection:
         archive = archive_of(info)
         base = filter.criteria() if filter else Criteria()
-        selection = select(archive, Criteria(**{**base.__dict__, "text": text}))
+        within = select(archive, base).positions if base.text is not None else None  # filter.text narrows too
+        selection = select(archive, Criteria(**{**base.__dict__, "text": text}), within)
         page = paginate_events(archive, selection, order_by, page_request(first, after, last, before))
         return SearchConnection(
             edges=[
@@ -152,6 +153,8 @@ class Query:
         from_: Annotated[dt.date | None, strawberry.argument(name="from", description="First day (inclusive).")] = None,
         to: Annotated[dt.date | None, strawberry.argument(description="Last day (inclusive).")] = None,
     ) -> list[Day]:
+        if from_ and to and from_ > to:
+            raise UserInputError(f"`from` {from_} is after `to` {to}; give the earlier day first")
         archive = archive_of(info)
         span = archive.date_range(from_, to)
         return [Day(date=date) for date in dict.fromkeys(archive.dates[span.start:span.stop])]

@@ -6,17 +6,21 @@ from dataclasses import dataclass
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
-from gql.api.errors import ErrorCodes
+from gql.api.auth import MutationAuth
+from gql.api.errors import CodedParserCache, ErrorCodes, is_unexpected
+from gql.api.limits import QueryDeadline, query_cost_rule
+from gql.api.mutation import Mutation
 from gql.api.query import Query
+from gql.api.subscription import Subscription
 from gql.api.types import Day, Event, Publisher, Tag
 
 
@@ -29,6 +33,15 @@ class QueryLimits:
     max_tokens: int = 5_000
     max_batch: int = 10
     introspection: bool = True
+    max_cost: int | None = 100_000  # estimated fields one operation may resolve (see limits.query_cost_rule)
+    query_timeout: float | None = 5.0  # seconds one query may execute before QUERY_TIMEOUT
+
+
+class _Schema(strawberry.Schema):
+    """Logs only unexpected errors: a client's bad input, a refused query or a timeout is answered, not logged."""
+
+    def process_errors(self, errors, execution_context=None) -> None:  # noqa: ANN001 - Strawberry's signature
+        super().process_errors([error for error in errors if is_unexpected(error)], execution_context)
 
 
 def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
@@ -36,14 +49,19 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: ParserCache(maxsize=256),
+        *([lambda: AddValidationRules([query_cost_rule(limits.max_cost)])] if limits.max_cost else []),
+        *([lambda: QueryDeadline(seconds=limits.query_timeout)] if limits.query_timeout else []),
+        lambda: CodedParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         ErrorCodes,  # codes every error, masks unexpected ones
+        MutationAuth,  # mutations only with the server's token
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return _Schema(
         query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
         types=[Event, Tag, Day, Publisher],
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch}),

@@ -15,7 +15,7 @@ from gql.archive import Archive, SearchQuery, SearchQueryError, parse_query
 from gql.api.errors import UserInputError
 
 MAX_FILTER_TAGS = 50
-MAX_TEXT_CHARS = 500
+MAX_TEXT_CHARS = 1_000  # the bundled archive has headlines of 800 characters: a headline must be searchable
 
 
 class Order(Enum):
@@ -67,8 +67,8 @@ def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = 
     if criteria.tags_any:
         narrowing.append(set().union(*(_tag_positions(archive, name) for name in criteria.tags_any)))
     if criteria.publisher is not None:
-        publisher = archive.publisher(criteria.publisher)
-        narrowing.append({archive.rank[path] for path in publisher.event_paths} if publisher else set())
+        publishers = archive.publishers_matching(criteria.publisher)  # a name may cover several domains
+        narrowing.append({archive.rank[path] for publisher in publishers for path in publisher.event_paths})
     query, scores = None, {}
     if criteria.text is not None:
         query = _parse_text(criteria.text)

@@ -330,7 +330,9 @@ class SearchHit:
     @strawberry.field(description="HTML: the matching passage with matches in `<mark>`; archive text is escaped.")
     def snippet_html(self) -> str:
         record = self.node.record
-        return highlight(record.summary, self.query) or highlight(record.headline, self.query) or ""
+        sources = " · ".join(source.name for source in record.sources)  # a match may be in a source name only
+        snippets = (highlight(text, self.query) for text in (record.summary, record.headline, sources))
+        return next((snippet for snippet in snippets if snippet), "")
 
 
 @strawberry.type(description="A page of search results.")

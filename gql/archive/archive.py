@@ -132,13 +132,17 @@ class Archive:
     def tag(self, name: str) -> Tag | None:
         return self.tags.get(tag_key(name))
 
-    def publisher(self, name_or_domain: str) -> Publisher | None:
-        """By domain (`bbc.co.uk`), or by name (`BBC`) when no domain matches."""
+    def publishers_matching(self, name_or_domain: str) -> list[Publisher]:
+        """By domain (`bbc.co.uk`): that one; else every publisher of that name (`BBC`: bbc.com and bbc.co.uk)."""
         wanted = name_or_domain.strip().lower()
         found = self.publishers.get(publisher_domain("http://" + wanted) or wanted)
         if found is not None:
-            return found
-        return next((p for p in self.publishers.values() if p.name.casefold() == wanted.casefold()), None)
+            return [found]
+        return [p for p in self.publishers.values() if p.name.casefold() == wanted.casefold()]
+
+    def publisher(self, name_or_domain: str) -> Publisher | None:
+        """By domain, or by name when no domain matches: the most cited of that name."""
+        return min(self.publishers_matching(name_or_domain), key=lambda p: (-len(p.event_paths), p.domain), default=None)
 
     def date_range(self, date_from: dt.date | None, date_to: dt.date | None) -> range:
         """Archive-order positions of the events dated within [from, to]."""

@@ -9,10 +9,16 @@ from collections.abc import Iterator
 _WORD = re.compile(r"[^\W_]+")
 
 
+# Latin letters with a stroke or a missing dot that NFKD leaves whole, folded to the letter readers type.
+_UNDECOMPOSED = str.maketrans(
+    {"ı": "i", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ħ": "h", "Ħ": "h"}
+)
+
+
 def fold(text: str) -> str:
-    """Lower-case and strip accents: `Pérez` and `PEREZ` fold to the same `perez`."""
+    """Lower-case and strip accents: `Pérez` and `PEREZ` fold to the same `perez`, `Diyarbakır` to `diyarbakir`."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold().translate(_UNDECOMPOSED)
 
 
 def tokens(text: str) -> list[str]:

@@ -18,7 +18,10 @@ from gql.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, 
 from gql.parse.slug import canonical_path, date_from_path
 
 # Only the rules the format uses: fewer rules, faster parsing, and no raw HTML tokens.
-_MARKDOWN = MarkdownIt("zero", {"maxNesting": 20}).enable(
+# At _MAX_NESTING markdown-it stops reading and drops the rest of the file without a
+# word, so a file that gets that deep is rejected instead of loaded half-read.
+_MAX_NESTING = 20
+_MARKDOWN = MarkdownIt("zero", {"maxNesting": _MAX_NESTING}).enable(
     ["heading", "list", "link", "emphasis", "entity", "escape", "newline", "backticks"]
 )
 _DATE_TEXT = re.compile(r"^\s*(\d{1,4})-(\d{1,2})-(\d{1,2})\s*$")
@@ -96,6 +99,11 @@ class _EventReader:
 
     # -- the walk ---------------------------------------------------------------------------
     def read(self) -> ParseResult:
+        too_deep = next((t for t in self.tokens if t.nesting == 1 and t.level >= _MAX_NESTING - 1), None)
+        if too_deep is not None:
+            line = too_deep.map[0] + 1 if too_deep.map else 1
+            self.reject(line, "lists nested too deep: the file cannot be read past this line")
+            return ParseResult(None, tuple(self.problems))
         index = 0
         while index < len(self.tokens):
             token = self.tokens[index]
@@ -181,7 +189,7 @@ class _EventReader:
                 inline = _item_text(block, position)
                 if inline is not None:
                     items.append((inline, item_line))
-            elif token.type.endswith("list_open") and token.level > list_level:
+            elif token.type.endswith("list_open") and token.level == list_level + 2:  # once, not per level
                 self.warn(token.map[0] + 1 if token.map else line, "nested list ignored")
         limit = self.limits.max_items_per_section
         if len(items) + self._items_so_far() > limit:
@@ -294,7 +302,8 @@ def _item_text(block: list[Token], item_open: int) -> Token | None:
     text, nor an item holding only a nested list take the nested item's text.
     """
     item_level = block[item_open].level
-    for token in block[item_open + 1:]:
+    for index in range(item_open + 1, len(block)):  # indexes, not a slice: a slice per item is quadratic
+        token = block[index]
         if token.type == "list_item_close" and token.level == item_level:
             return None
         if token.type == "inline" and token.level == item_level + 2:

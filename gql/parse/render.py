@@ -12,13 +12,13 @@ import string
 from gql.parse.model import Event
 from gql.parse.slug import day_directory
 
-_PUNCTUATION = set(string.punctuation)
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _ENTITY_START = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 def escape_text(text: str) -> str:
     """Backslash-escape every ASCII punctuation character, which CommonMark always allows."""
-    return "".join("\\" + char if char in _PUNCTUATION else char for char in text)
+    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 def _link_destination(url: str) -> str:

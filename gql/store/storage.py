@@ -19,6 +19,10 @@ import orjson
 from tinydb.storages import Storage
 
 
+_TEMPORARY_SUFFIX = ".tmp"
+_NEW_FILE_MODE = 0o644  # what `open()` gives under the usual umask 022
+
+
 class StoreCorrupt(Exception):
     """The store file exists but is not a JSON document TinyDB wrote."""
 
@@ -76,12 +80,39 @@ def read_store_file(path: Path) -> dict[str, Any] | None:
     return data
 
 
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Delete temporaries a killed writer left beside `path`; call only while holding the writer lock."""
+    if not path.parent.is_dir():
+        return []
+    stale = [
+        entry
+        for entry in path.parent.iterdir()
+        if entry.name.startswith(_temporary_prefix(path)) and entry.name.endswith(_TEMPORARY_SUFFIX)
+    ]
+    for entry in stale:
+        with contextlib.suppress(FileNotFoundError):
+            entry.unlink()
+    return stale
+
+
 def replace_file(path: Path, content: bytes) -> None:
-    """Write `content` to a temporary sibling, fsync it, rename it over `path`, fsync the directory."""
+    """Write `content` to a temporary sibling, fsync it, rename it over `path`, fsync the directory.
+
+    The new file keeps the permissions of the one it replaces (mkstemp's are 0600).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = _NEW_FILE_MODE
+    descriptor, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=_TEMPORARY_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())

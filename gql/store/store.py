@@ -7,8 +7,9 @@ either the previous store or the next one.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tinydb import TinyDB
 from tinydb.table import Document as TinyDocument
 
 from gql.store.documents import Document
-from gql.store.storage import AtomicJSONStorage, read_store_file
+from gql.store.storage import AtomicJSONStorage, read_store_file, remove_stale_temporaries
 
 SCHEMA_VERSION = 1
 EVENTS_TABLE = "events"
@@ -58,18 +59,32 @@ class EventStore:
         _check_version(self.path, data)
         return list(data.get(EVENTS_TABLE, {}).values())
 
-    def write(self, upserts: Iterable[Document], removals: Iterable[str] = ()) -> WriteSummary:
-        """Upsert documents by `path` and remove paths, as one atomic write under the writer lock."""
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock for a whole read-decide-write (a load); StoreError when another writer keeps it.
+
+        Reentrant: `write` inside the block takes the same lock again without waiting.
+        The lock is an OS file lock, so a writer that dies (even by SIGKILL) releases it.
+        """
         try:
-            with self.lock:
-                return self._write_locked(list(upserts), set(removals))
+            self.lock.acquire()
         except Timeout:
             raise StoreError(
                 f"{self.path} is being written by another process (lock {self.lock.lock_file} "
                 f"held for more than {self.lock.timeout:g} s); try again when that load ends"
             ) from None
+        try:
+            yield
+        finally:
+            self.lock.release()
+
+    def write(self, upserts: Iterable[Document], removals: Iterable[str] = ()) -> WriteSummary:
+        """Upsert documents by `path` and remove paths, as one atomic write under the writer lock."""
+        with self.writing():
+            return self._write_locked(list(upserts), set(removals))
 
     def _write_locked(self, upserts: list[Document], removals: set[str]) -> WriteSummary:
+        remove_stale_temporaries(self.path)  # left by a writer killed mid-write; we hold the lock, so none is live
         storage_holder: list[AtomicJSONStorage] = []
 
         def make_storage(path: str) -> AtomicJSONStorage:
@@ -82,14 +97,18 @@ class EventStore:
             _check_version(self.path, storage.read() or {})
             events = database.table(EVENTS_TABLE, cache_size=0)
             stored = {document["path"]: document for document in events.all()}
+            # Every inserted document gets its id here: left to TinyDB, a new document could be given
+            # the id of a replaced one (removed just before, re-inserted in the same call) and fail.
+            next_id = max((document.doc_id for document in stored.values()), default=0) + 1
             replaced_ids: list[int] = []
-            new_documents: list[TinyDocument | Document] = []
+            new_documents: list[TinyDocument] = []
             added = changed = unchanged = 0
             for document in upserts:
                 previous = stored.get(document["path"])
                 if previous is None:
                     added += 1
-                    new_documents.append(document)
+                    new_documents.append(TinyDocument(document, doc_id=next_id))
+                    next_id += 1
                     continue
                 if _content(previous) == _content(document):
                     unchanged += 1

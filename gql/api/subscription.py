@@ -1,0 +1,37 @@
+"""Live updates: `eventsChanged` tells a client what each reload of the archive added, changed or removed.
+
+Served over WebSocket (graphql-transport-ws, or the older graphql-ws) at `/graphql`.
+A reload happens when the store file is rewritten: by `newsgraph load` in another
+process, by `serve --watch`, or by a mutation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gql.api.context import HOLDER
+from gql.holder import ArchiveHolder
+
+
+@strawberry.type(description="What one reload of the archive changed: canonical paths, each list sorted.")
+class EventsChanged:
+    added: list[str] = strawberry.field(description="Events that were not in the archive before.")
+    changed: list[str] = strawberry.field(description="Events still at the same path whose content changed.")
+    removed: list[str] = strawberry.field(description="Events no longer in the archive.")
+
+
+@strawberry.type(description="Live updates, over WebSocket.")
+class Subscription:
+    @strawberry.subscription(
+        description="One message each time the archive is reloaded with different events; nothing is sent on "
+        "subscribing. A client that falls far behind (hundreds of changes unread) has its subscription completed: "
+        "subscribe again and re-read."
+    )
+    async def events_changed(self, info: Info[Any, Any]) -> AsyncGenerator[EventsChanged, None]:
+        holder: ArchiveHolder = info.context[HOLDER]
+        async for change in holder.feed.subscribe():
+            yield EventsChanged(added=list(change.added), changed=list(change.changed), removed=list(change.removed))
