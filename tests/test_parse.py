@@ -144,20 +144,21 @@ def test_specimen_under_another_name_is_loaded_with_a_location_warning() -> None
 # -- the bundled archive --------------------------------------------------------------------
 
 ARCHIVE = archive_locations()
+ARCHIVE_IDS = [location.removeprefix("news/")[:64] for location in ARCHIVE]
 
 
 def test_archive_has_all_its_files() -> None:
     assert len(ARCHIVE) == 214
 
 
-@pytest.mark.parametrize("location", ARCHIVE)
+@pytest.mark.parametrize("location", ARCHIVE, ids=ARCHIVE_IDS)
 def test_archive_file_parses_to_its_own_location(location: str) -> None:
     event = clean_event(location)
     assert event.path == "/" + location
     assert event.date == date_from_path(event.path)
 
 
-@pytest.mark.parametrize("location", ARCHIVE)
+@pytest.mark.parametrize("location", ARCHIVE, ids=ARCHIVE_IDS)
 def test_archive_file_round_trips_through_the_renderer(location: str) -> None:
     event = clean_event(location)
     again = parse_event(render_event(event), location)
@@ -188,7 +189,9 @@ SAME_EVENT = {
     "dash-bullets": lambda text: edit_lines(text, r"^\d+\. ", "- "),
     "star-bullets": lambda text: edit_lines(text, r"^\d+\. ", "* "),
     "paren-numbers": lambda text: edit_lines(text, r"^(\d+)\. ", r"\1) "),
-    "relative-related-link": lambda text: edit(text, f"]({SLOVAKIA_FIRST_RELATED})", f"]({SLOVAKIA_FIRST_RELATED[1:]})"),
+    "relative-related-link": lambda text: edit(
+        text, f"]({SLOVAKIA_FIRST_RELATED})", f"]({SLOVAKIA_FIRST_RELATED[1:]})"
+    ),
     "absolute-related-link": lambda text: edit(
         text, f"]({SLOVAKIA_FIRST_RELATED})", f"](https://example.org{SLOVAKIA_FIRST_RELATED})"
     ),
@@ -344,7 +347,8 @@ def test_the_cover_image_counts_towards_the_sources_limit(limit: int, rejected: 
     text = text[: text.index("### Related:")]  # its 10 related items would pass neither limit
     result = parse_event(text, SPECIMEN_LOCATION, ParseLimits(max_items_per_section=limit))
     assert result.rejected is rejected
-    expected = [f"{SPECIMEN_LOCATION}:{line_of(text, '[Al Jazeera]')}: sources section has more than {limit} items (the limit)"]
+    line = line_of(text, "[Al Jazeera]")
+    expected = [f"{SPECIMEN_LOCATION}:{line}: sources section has more than {limit} items (the limit)"]
     assert messages(result) == (expected if rejected else [])
 
 
@@ -437,7 +441,8 @@ def test_locations_that_agree_give_no_warning(location: str) -> None:
 
 
 def test_second_headline_and_day_heading_are_ignored_with_warnings() -> None:
-    text = edit(archive_text(SLOVAKIA), "### Source:", "# Another headline\n\n### [2015-09-15](/news/2015/09/15/index.md)\n\n### Source:")
+    extra = "# Another headline\n\n### [2015-09-15](/news/2015/09/15/index.md)\n\n"
+    text = edit(archive_text(SLOVAKIA), "### Source:", extra + "### Source:")
     result = parse_event(text, SLOVAKIA)
     assert messages(result) == [
         f"{SLOVAKIA}:{line_of(text, '# Another')}: second headline ignored: 'Another headline'",
@@ -464,7 +469,11 @@ def test_odd_related_items_are_skipped_with_warnings() -> None:
 
 
 def test_odd_source_items_are_skipped_with_warnings() -> None:
-    extra = "2. [](http://example.org/nameless)\n3. [Cover Image](http://example.org/a.jpg)\n4. [Cover image](http://example.org/b.jpg)\n"
+    extra = (
+        "2. [](http://example.org/nameless)\n"
+        "3. [Cover Image](http://example.org/a.jpg)\n"
+        "4. [Cover image](http://example.org/b.jpg)\n"
+    )
     text = edit(archive_text(SLOVAKIA), SLOVAKIA_SOURCE + "\n", SLOVAKIA_SOURCE + "\n" + extra)
     result = parse_event(text, SLOVAKIA)
     assert messages(result) == [
@@ -489,7 +498,7 @@ def test_problems_name_the_file_as_given() -> None:
 @pytest.mark.parametrize(
     ("headline", "slug"),
     [
-        ("Slovakia announces renewed border controls with Hungary. ", "slovakia-announces-renewed-border-controls-with-hungary"),
+        ("Slovakia announces border controls with Hungary. ", "slovakia-announces-border-controls-with-hungary"),
         ("NATO's stationing", "nato-s-stationing"),
         ("U.S. District Judge", "u-s-district-judge"),
         ("  -- Hello,   World! --  ", "hello-world"),

@@ -1,0 +1,244 @@
+"""What every scenario shares: cached corpora and stores, timers, percentiles, servers, tables.
+
+Corpora and stores are made once per (events, seed) under the work directory and
+reused by later runs; a `.complete` marker says a corpus was written to the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import httpx
+
+PYTHON = sys.executable
+NEWSGRAPH = [PYTHON, "-m", "gql"]
+REPO = Path(__file__).resolve().parent.parent
+
+
+# -- data -----------------------------------------------------------------------------------
+def corpus_dir(work: Path, events: int, seed: int) -> Path:
+    """`work/corpus-N-sS/news/...`, generated with bench.corpus when missing."""
+    from bench.corpus import generate_events, write_archive
+
+    root = work / f"corpus-{events}-s{seed}"
+    marker = root / ".complete"
+    if not marker.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        started = time.perf_counter()
+        write_archive(generate_events(events, seed), root)
+        marker.write_text(f"{events} events, seed {seed}, {time.perf_counter() - started:.1f} s\n")
+    return root
+
+
+def newsgraph_load(corpus: Path, db: Path, cwd: Path) -> tuple[float, dict]:
+    """Run `newsgraph load CORPUS --db DB -q --json` in a fresh process: (wall seconds, its JSON summary)."""
+    import orjson
+
+    started = time.perf_counter()
+    done = subprocess.run([*NEWSGRAPH, "load", str(corpus), "--db", str(db), "-q", "--json"], cwd=cwd,
+                          capture_output=True, check=False, env=_env())
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"newsgraph load failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    summary = orjson.loads(done.stdout)
+    summary.pop("problems", None)
+    return seconds, summary
+
+
+def store_file(work: Path, events: int, seed: int, direct: bool = False) -> Path:
+    """A store holding the corpus: loaded from the markdown files, or (`direct`) written from the generator.
+
+    `direct` skips writing and parsing a million files: the documents are the same,
+    less the `file` and `content_hash` bookkeeping an incremental load uses.
+    """
+    path = work / f"store-{events}-s{seed}.json"
+    if path.exists():
+        return path
+    if direct and not (work / f"corpus-{events}-s{seed}" / ".complete").exists():
+        from bench.corpus import generate_events
+        from gql.store import EventStore, event_to_document
+
+        EventStore(path).write(event_to_document(event) for event in generate_events(events, seed))
+        return path
+    newsgraph_load(corpus_dir(work, events, seed), path, work)
+    return path
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("NEWSGRAPH_TOKEN", None)
+    return env
+
+
+# -- numbers --------------------------------------------------------------------------------
+def percentiles(samples: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99 and mean of samples in seconds, reported in milliseconds."""
+    ordered = sorted(samples)
+
+    def at(share: float) -> float:
+        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] * 1000
+
+    return {"p50_ms": at(0.50), "p95_ms": at(0.95), "p99_ms": at(0.99),
+            "mean_ms": statistics.fmean(ordered) * 1000, "n": len(ordered)}
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if not numerator or not denominator:
+        return None
+    return numerator / denominator
+
+
+def best_of(repeat: int, function) -> float:
+    """The shortest of `repeat` timings of `function()` in seconds (the least disturbed by other load)."""
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+# -- processes ------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, in MiB."""
+    import psutil
+
+    total = 0
+    try:
+        processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    for process in processes:
+        with contextlib.suppress(OSError, psutil.Error):
+            for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+    return total / 1024
+
+
+def rss_mib(pid: int) -> float:
+    """Current resident memory of a process and its children, in MiB."""
+    import psutil
+
+    try:
+        processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
+    return total / 2**20
+
+
+class Server:
+    """A server process on 127.0.0.1: started, waited for, stopped (its whole process group)."""
+
+    def __init__(self, command: list[str], port: int, ready: tuple[str, str, bytes | None], cwd: Path,
+                 log: Path) -> None:
+        self.command, self.port, self.ready, self.cwd, self.log = command, port, ready, cwd, log
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 600.0) -> float:
+        """Start and wait until the ready request answers 200; seconds from spawn to that answer."""
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "wb") as log:
+            self.started_at = time.perf_counter()
+            self.process = subprocess.Popen(self.command, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
+                                            env=_env(), start_new_session=True)
+        method, path, body = self.ready
+        deadline = self.started_at + timeout
+        with httpx.Client(timeout=30.0) as client:
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited ({self.process.returncode}); see {self.log}:\n"
+                                       + self.log.read_text(errors="replace")[-2000:])
+                with contextlib.suppress(httpx.HTTPError):
+                    response = client.request(method, self.url + path, content=body,
+                                              headers={"content-type": "application/json"})
+                    if response.status_code == 200 and b'"errors"' not in response.content:
+                        return time.perf_counter() - self.started_at
+                if time.perf_counter() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"server not ready after {timeout} s; see {self.log}")
+                time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+READY_QUERY = b'{"query": "{ events(first: 1) { edges { node { path } } } }"}'
+
+
+def newsgraph_server(store: Path, work: Path, workers: int = 1, port: int | None = None) -> Server:
+    port = port or free_port()
+    command = [*NEWSGRAPH, "serve", "--db", str(store), "--data", str(work / "no-such-data"),
+               "--port", str(port), "--workers", str(workers)]
+    return Server(command, port, ("POST", "/graphql", READY_QUERY), work, work / "logs" / f"newsgraph-{port}.log")
+
+
+@contextlib.contextmanager
+def timed() -> Iterator[list[float]]:
+    holder: list[float] = []
+    started = time.perf_counter()
+    yield holder
+    holder.append(time.perf_counter() - started)
+
+
+# -- output ---------------------------------------------------------------------------------
+def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A GitHub-markdown table (what BENCHMARKS.md shows), printed and returned."""
+
+    def cell(value: object) -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, float):
+            return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
+        if isinstance(value, int):
+            return f"{value:,}"
+        return str(value)
+
+    lines = [f"### {title}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    text = "\n".join(lines) + "\n"
+    print(text, flush=True)
+    return text
