@@ -47,7 +47,7 @@ def newsgraph_load(corpus: Path, db: Path, cwd: Path) -> tuple[float, dict]:
 
     started = time.perf_counter()
     done = subprocess.run([*NEWSGRAPH, "load", str(corpus), "--db", str(db), "-q", "--json"], cwd=cwd,
-                          capture_output=True, check=False, env=_env())
+                          capture_output=True, check=False, env=child_env())
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise RuntimeError(f"newsgraph load failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
@@ -65,7 +65,7 @@ def store_file(work: Path, events: int, seed: int, direct: bool = False) -> Path
     path = work / f"store-{events}-s{seed}.json"
     if path.exists():
         return path
-    if direct and not (work / f"corpus-{events}-s{seed}" / ".complete").exists():
+    if direct:
         from bench.corpus import generate_events
         from gql.store import EventStore, event_to_document
 
@@ -75,7 +75,7 @@ def store_file(work: Path, events: int, seed: int, direct: bool = False) -> Path
     return path
 
 
-def _env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("NEWSGRAPH_TOKEN", None)
@@ -117,36 +117,38 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def peak_rss_mib(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process and its children, in MiB."""
-    import psutil
+def _process_tree(pid: int) -> list[int]:
+    """The process and its descendants (Linux /proc; uvicorn workers are children of the server)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(parents.get(current, ()))
+    return tree
 
-    total = 0
-    try:
-        processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    for process in processes:
-        with contextlib.suppress(OSError, psutil.Error):
-            for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1])
-    return total / 1024
+
+def _status_kib(pid: int, key: str) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1])
+    return 0
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its descendants, summed, in MiB."""
+    return sum(_status_kib(member, "VmHWM:") for member in _process_tree(pid)) / 1024
 
 
 def rss_mib(pid: int) -> float:
-    """Current resident memory of a process and its children, in MiB."""
-    import psutil
-
-    try:
-        processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0
-    for process in processes:
-        with contextlib.suppress(psutil.Error):
-            total += process.memory_info().rss
-    return total / 2**20
+    """Current resident memory of a process and its descendants, summed, in MiB."""
+    return sum(_status_kib(member, "VmRSS:") for member in _process_tree(pid)) / 1024
 
 
 class Server:
@@ -168,7 +170,7 @@ class Server:
         with open(self.log, "wb") as log:
             self.started_at = time.perf_counter()
             self.process = subprocess.Popen(self.command, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                                            env=_env(), start_new_session=True)
+                                            env=child_env(), start_new_session=True)
         method, path, body = self.ready
         deadline = self.started_at + timeout
         with httpx.Client(timeout=30.0) as client:

@@ -65,11 +65,24 @@ class NewsGraphQL(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """Strawberry's parsing, after refusing JSON bodies of a shape it would crash on (500) with 400."""
+        if request.method == "POST" and "application/json" in (request.content_type or ""):
+            body = self.parse_json(await request.get_body())  # 400 for invalid JSON, as Strawberry does
+            if not isinstance(body, (dict, list)):
+                raise HTTPException(400, "the request body must be a JSON object (one operation) "
+                                         "or an array of them (a batch)")
+        return await super().parse_http_body(request)
+
     def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
-        """Strawberry's check, with a message that says the limit (its own is "Too many operations")."""
+        """Strawberry's check, with a message that says the limit, and each operation's shape checked."""
         limit = (self.schema.config.batching_config or {}).get("max_operations")
         if limit is not None and len(request_data) > limit:
             raise HTTPException(400, f"a batch of {len(request_data):,} operations; at most {limit} are allowed")
+        for number, operation in enumerate(request_data, 1):
+            problem = _operation_shape_problem(operation)
+            if problem:
+                raise HTTPException(400, f"operation {number} of the batch: {problem}")
         super()._validate_batch_request(request_data, protocol)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
@@ -79,6 +92,20 @@ class NewsGraphQL(GraphQL):
             if isinstance(response_data, dict) and response_data.get("data") is None and not sub_response.status_code:
                 response.status_code = 400  # GraphQL over HTTP: a request that never executed
         return response
+
+
+_OPERATION_MEMBERS = {"query": str, "variables": dict, "operationName": str, "extensions": dict}
+
+
+def _operation_shape_problem(operation: Any) -> str | None:
+    """What is wrong with one operation of a batch, as JSON; None when it has the shape GraphQL over HTTP says."""
+    if not isinstance(operation, dict):
+        return "must be a JSON object with a `query`"
+    for name, kind in _OPERATION_MEMBERS.items():
+        value = operation.get(name)
+        if value is not None and not isinstance(value, kind):
+            return f"`{name}` must be {'a string' if kind is str else 'an object'} or null"
+    return None
 
 
 def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -> Starlette:

@@ -5,8 +5,8 @@ entry with a `path` whose `extensions.code` is not BAD_USER_INPUT. (Its other Gr
 check, "positive data acceptance", calls every refused query a failure, including a
 page size over the cap or a mutation without a token: that is the API working.)
 
-The suite runs NEWSGRAPH_FUZZ_CASES cases in all (default 300), spread evenly over
-the root fields; the full run is
+The suite runs at least NEWSGRAPH_FUZZ_CASES cases in all (default 300), spread
+over the root fields; the full run is
 
     NEWSGRAPH_FUZZ_CASES=2000 pytest tests/test_fuzz.py -s
 
@@ -41,7 +41,8 @@ def _operation_labels() -> list[str]:
 
 
 LABELS = _operation_labels()
-CASES_PER_OPERATION = math.ceil(TOTAL_CASES / len(LABELS))
+# 10% over the even share: hypothesis ends early on a field with few distinct queries (`stats`)
+CASES_PER_OPERATION = math.ceil(TOTAL_CASES * 1.1 / len(LABELS))
 ran: Counter[str] = Counter()
 statuses: Counter[int] = Counter()
 
@@ -78,3 +79,5 @@ def test_the_fuzzing_covered_every_operation() -> None:
     if not ran:
         pytest.skip("the fuzz tests were deselected")
     assert sorted(ran) == sorted(LABELS)
+    assert sum(ran.values()) >= TOTAL_CASES
+    assert set(statuses) <= {200, 400}

@@ -1,7 +1,9 @@
-"""Limits on the work one query may cause: a static cost bound and a time limit.
+"""Limits on the work one query may cause: depth, aliases, a static cost bound and a time limit.
 
-Both come on top of Strawberry's depth, alias and token limits (see `schema.py`):
-
+- `depth_limit_rule` and `alias_limit_rule`: Strawberry's QueryDepthLimiter and
+  MaxAliasesLimiter, same results and messages, but computing each fragment once.
+  Strawberry's walk a fragment again at every spread: ten spreads of ten nested
+  fragments, a 300-byte query, kept a worker busy for hours.
 - `query_cost_rule(max_cost)`: a validation rule that estimates, before anything
   runs, how many fields a query can resolve (page sizes multiplied along nested
   lists) and refuses one over the bound. It stops the obvious bombs
@@ -25,7 +27,9 @@ import time
 from collections.abc import Iterator
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
@@ -172,6 +176,87 @@ def query_cost_rule(max_cost: int) -> type[ValidationRule]:
             return 1 + self.selection_cost(named, node.selection_set, size)
 
     return QueryCost
+
+
+class _FragmentMemo:
+    """A per-fragment result computed once: a fragment spread ten times in ten nested fragments
+    must cost ten walks, not ten to the tenth (Strawberry's own depth and alias limiters walk
+    every spread again, so a 300-byte query keeps them busy for hours)."""
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode], measure) -> None:  # noqa: ANN001
+        self.fragments = fragments
+        self.measure = measure
+        self.known: dict[str, int] = {}
+        self.entered: set[str] = set()
+
+    def __call__(self, name: str) -> int:
+        if name in self.known:
+            return self.known[name]
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.entered:
+            return 0  # unknown or cyclic: the spec's rules report those
+        self.entered.add(name)
+        value = self.measure(fragment.selection_set)
+        self.entered.discard(name)
+        self.known[name] = value
+        return value
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)}
+
+
+def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
+    """Strawberry's QueryDepthLimiter (same depth, same message), linear in the document's size."""
+
+    class DepthLimit(ValidationRule):
+        def enter_document(self, node: DocumentNode, *_args: object) -> None:
+            fragment_depth = _FragmentMemo(_fragments(node), lambda selections: depth(selections))
+
+            def depth(selection_set: SelectionSetNode | None) -> int:
+                deepest = 0
+                for selection in selection_set.selections if selection_set else ():
+                    if isinstance(selection, FieldNode):
+                        if selection.selection_set and not selection.name.value.startswith("__"):
+                            deepest = max(deepest, 1 + depth(selection.selection_set))
+                    elif isinstance(selection, InlineFragmentNode):
+                        deepest = max(deepest, depth(selection.selection_set))
+                    elif isinstance(selection, FragmentSpreadNode):
+                        deepest = max(deepest, fragment_depth(selection.name.value))
+                return deepest
+
+            for operation in node.definitions:
+                if isinstance(operation, OperationDefinitionNode) and depth(operation.selection_set) > max_depth:
+                    name = operation.name.value if operation.name else "anonymous"
+                    self.report_error(GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}", operation))
+
+    return DepthLimit
+
+
+def alias_limit_rule(max_aliases: int) -> type[ValidationRule]:
+    """Strawberry's MaxAliasesLimiter (same count, same message), linear in the document's size."""
+
+    class AliasLimit(ValidationRule):
+        def enter_document(self, node: DocumentNode, *_args: object) -> None:
+            fragment_aliases = _FragmentMemo(_fragments(node), lambda selections: aliases(selections))
+
+            def aliases(selection_set: SelectionSetNode | None) -> int:
+                count = 0
+                for selection in selection_set.selections if selection_set else ():
+                    if isinstance(selection, FieldNode):
+                        count += (selection.alias is not None) + aliases(selection.selection_set)
+                    elif isinstance(selection, InlineFragmentNode):
+                        count += aliases(selection.selection_set)
+                    elif isinstance(selection, FragmentSpreadNode):
+                        count += fragment_aliases(selection.name.value)
+                return count
+
+            total = sum(aliases(operation.selection_set) for operation in node.definitions
+                        if isinstance(operation, OperationDefinitionNode))
+            if total > max_aliases:
+                self.report_error(GraphQLError(f"{total} aliases found. Allowed: {max_aliases}"))
+
+    return AliasLimit
 
 
 def _is_connection(named: GraphQLNamedType) -> bool:

@@ -8,16 +8,15 @@ import strawberry
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
 from gql.api.auth import MutationAuth
 from gql.api.errors import CodedParserCache, ErrorCodes, is_unexpected
-from gql.api.limits import QueryDeadline, query_cost_rule
+from gql.api.fastpath import shortcut_plain_resolvers
+from gql.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule, query_cost_rule
 from gql.api.mutation import Mutation
 from gql.api.query import Query
 from gql.api.subscription import Subscription
@@ -45,11 +44,18 @@ class _Schema(strawberry.Schema):
 
 
 def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
+    # The rule classes are made once per schema: the limiters define a new class per instance,
+    # and ValidationCache keys on the rules, so per-request classes made every request miss it.
+    # Our depth and alias rules, not Strawberry's limiters: theirs walk a fragment again at every
+    # spread, so ten spreads of ten nested fragments (a 300-byte query) keep them busy for hours.
+    depth_rules = [depth_limit_rule(limits.max_depth)]
+    alias_rules = [alias_limit_rule(limits.max_aliases)]
+    cost_rules = [query_cost_rule(limits.max_cost)] if limits.max_cost else []
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules(depth_rules),
+        lambda: AddValidationRules(alias_rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        *([lambda: AddValidationRules([query_cost_rule(limits.max_cost)])] if limits.max_cost else []),
+        *([lambda: AddValidationRules(cost_rules)] if cost_rules else []),
         *([lambda: QueryDeadline(seconds=limits.query_timeout)] if limits.query_timeout else []),
         lambda: CodedParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
@@ -58,7 +64,7 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)
-    return _Schema(
+    schema = _Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -66,3 +72,5 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch}),
     )
+    shortcut_plain_resolvers(schema)  # argument-less method fields called directly (fastpath.py)
+    return schema

@@ -1,0 +1,84 @@
+"""latency: p50/p95/p99 of the four query kinds against a real one-worker server, sequentially.
+
+One client (httpx, keep-alive) in the benchmark process asks each query with its
+drawn variables one after another; the figure is the growth from the smallest to
+the largest archive. The first search of a server builds the search index: it is
+timed on its own ("first search") and left out of the percentiles.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from bench.common import newsgraph_server, percentiles, ratio, rss_mib, store_file, table
+from bench.queries import KINDS, bodies
+
+WARMUP = 5
+
+
+def archive_of(settings, events: int):
+    from gql.archive import Archive
+    from gql.store import EventStore
+
+    store = store_file(settings.work, events, settings.seed, direct=events > settings.direct_above)
+    return store, Archive.from_documents(EventStore(store).documents())
+
+
+def measure(url: str, requests: list[bytes], path: str = "/graphql") -> tuple[dict, int]:
+    """Percentiles of sequential POSTs (after a few warm-up requests) and the number of error answers."""
+    samples, errors = [], 0
+    with httpx.Client(base_url=url, timeout=120.0, headers={"content-type": "application/json"}) as client:
+        for body in requests[:WARMUP]:
+            client.post(path, content=body)
+        for body in requests:
+            started = time.perf_counter()
+            response = client.post(path, content=body)
+            samples.append(time.perf_counter() - started)
+            errors += response.status_code != 200 or b'"errors"' in response.content
+    return percentiles(samples), errors
+
+
+def first_request(url: str, body: bytes, path: str = "/graphql") -> float:
+    with httpx.Client(base_url=url, timeout=600.0, headers={"content-type": "application/json"}) as client:
+        started = time.perf_counter()
+        client.post(path, content=body).raise_for_status()
+        return time.perf_counter() - started
+
+
+def run_size(settings, events: int) -> dict:
+    store, archive = archive_of(settings, events)
+    drawn = {kind: bodies(archive, kind, settings.requests) for kind in KINDS}
+    del archive
+    result: dict = {"events": events, "kinds": {}}
+    with newsgraph_server(store, settings.work) as server:
+        result["first_search_seconds"] = first_request(server.url, drawn["search"][-1])
+        for kind in KINDS:
+            stats, errors = measure(server.url, drawn[kind])
+            result["kinds"][kind] = {**stats, "errors": errors}
+        result["server_rss_mib"] = rss_mib(server.process.pid)
+    return result
+
+
+def run(settings) -> dict:
+    results = [run_size(settings, events) for events in settings.sizes]
+    rows = []
+    for r in results:
+        for kind in KINDS:
+            k = r["kinds"][kind]
+            rows.append([r["events"], kind, k["p50_ms"], k["p95_ms"], k["p99_ms"], k["errors"]])
+    text = table("latency (ms, one-worker server, sequential client)",
+                 ["events", "query", "p50", "p95", "p99", "errors"], rows)
+    growth = {}
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        growth = {kind: {"p50": ratio(large["kinds"][kind]["p50_ms"], small["kinds"][kind]["p50_ms"]),
+                         "p99": ratio(large["kinds"][kind]["p99_ms"], small["kinds"][kind]["p99_ms"])}
+                  for kind in KINDS}
+        text += table(f"latency growth {small['events']:,} → {large['events']:,} events",
+                      ["query", "p50 growth", "p99 growth"],
+                      [[kind, growth[kind]["p50"], growth[kind]["p99"]] for kind in KINDS])
+    text += table("first search (builds the search index)", ["events", "seconds", "server RSS MiB"],
+                  [[r["events"], r["first_search_seconds"], r["server_rss_mib"]] for r in results])
+    return {"results": results, "growth": growth, "table": text}

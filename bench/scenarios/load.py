@@ -1,0 +1,80 @@
+"""load: `newsgraph load` events/s ÷ bare single-process markdown-it-py parsing; 1% incremental ÷ full."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bench.common import corpus_dir, newsgraph_load, ratio, table
+from gql.loader import markdown_files
+
+CHANGED_SHARE = 100  # every 100th file changes: 1%
+
+
+def _parse_rates(files: list[Path], sample: int) -> dict:
+    """Files/s of bare markdown-it-py (commonmark preset, read + parse, one process) and of our parser."""
+    from markdown_it import MarkdownIt
+
+    from gql.parse import parse_event
+
+    chosen = files[:: max(1, len(files) // sample)][:sample]
+    bare = MarkdownIt()
+    started = time.perf_counter()
+    for file in chosen:
+        bare.parse(file.read_text(encoding="utf-8"))
+    bare_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    for file in chosen:
+        parse_event(file.read_text(encoding="utf-8"), str(file))
+    ours_seconds = time.perf_counter() - started
+    return {"sample_files": len(chosen), "bare_files_per_s": len(chosen) / bare_seconds,
+            "our_parser_files_per_s": len(chosen) / ours_seconds}
+
+
+def _touch(file: Path) -> bytes:
+    """Change a file's content (a paragraph after the headline) and return its old bytes."""
+    raw = file.read_bytes()
+    lines = raw.split(b"\n")
+    headline = next(number for number, line in enumerate(lines) if line.startswith(b"# "))
+    lines[headline + 1:headline + 1] = [b"", b"Updated for the incremental-load benchmark."]
+    file.write_bytes(b"\n".join(lines))
+    return raw
+
+
+def run_size(settings, events: int) -> dict:
+    corpus = corpus_dir(settings.work, events, settings.seed)
+    files = markdown_files([corpus])
+    rates = _parse_rates(files, settings.parse_sample)
+    db = settings.work / f"load-{events}.json"
+    db.unlink(missing_ok=True)
+    full_seconds, full = newsgraph_load(corpus, db, settings.work)
+    changed = files[::CHANGED_SHARE]
+    originals = {file: _touch(file) for file in changed}
+    try:
+        incremental_seconds, incremental = newsgraph_load(corpus, db, settings.work)
+    finally:
+        for file, raw in originals.items():
+            file.write_bytes(raw)
+    noop_seconds, noop = newsgraph_load(corpus, db, settings.work)  # restores the 1% again: nothing else changed
+    db.unlink(missing_ok=True)
+    load_rate = events / full_seconds
+    return {
+        "events": events, **rates,
+        "full_seconds": full_seconds, "load_events_per_s": load_rate, "full": full,
+        "load_vs_bare_parse": ratio(load_rate, rates["bare_files_per_s"]),
+        "changed_files": len(changed), "incremental_seconds": incremental_seconds, "incremental": incremental,
+        "incremental_vs_full": ratio(incremental_seconds, full_seconds),
+        "restore_seconds": noop_seconds, "restore": noop,
+    }
+
+
+def run(settings) -> dict:
+    results = [run_size(settings, events) for events in settings.sizes]
+    text = table(
+        "load", ["events", "bare parse files/s", "our parser files/s", "load events/s", "load ÷ bare parse",
+                 "full s", "1% changed s", "incremental ÷ full"],
+        [[r["events"], r["bare_files_per_s"], r["our_parser_files_per_s"], r["load_events_per_s"],
+          r["load_vs_bare_parse"], r["full_seconds"], r["incremental_seconds"], r["incremental_vs_full"]]
+         for r in results],
+    )
+    return {"results": results, "table": text}
