@@ -1,6 +1,7 @@
 """Schemathesis fuzzing of /graphql: generated queries for every root field, and not one server error.
 
-The check is schemathesis's `not_a_server_error`: a failure is any 5xx, and any error
+Cases are valid queries (positive) and queries with values that break the schema
+(negative), half and half. The check is schemathesis's `not_a_server_error`: a failure is any 5xx, and any error
 entry with a `path` whose `extensions.code` is not BAD_USER_INPUT. (Its other GraphQL
 check, "positive data acceptance", calls every refused query a failure, including a
 page size over the cap or a mutation without a token: that is the API working.)
@@ -24,6 +25,7 @@ import graphql
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from gql.api import build_schema
@@ -57,7 +59,9 @@ def operations(bundled_store: EventStore) -> dict:
 
 @pytest.mark.parametrize("label", LABELS)
 def test_no_query_causes_a_server_error(operations: dict, label: str) -> None:
-    @given(case=operations[label].as_strategy())
+    operation = operations[label]
+
+    @given(case=operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(GenerationMode.NEGATIVE))
     @settings(
         max_examples=CASES_PER_OPERATION,
         deadline=None,
