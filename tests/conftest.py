@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,12 @@ def bundled_store(tmp_path_factory: pytest.TempPathFactory) -> EventStore:
     report = load_files(store, [BUNDLED_NEWS])
     assert report.rejected == 0, [str(p) for p in report.problems]
     return store
+
+
+@pytest.fixture(scope="session")
+def documents(bundled_store: EventStore) -> dict[str, dict[str, Any]]:
+    """The bundled store's records by path: what brute-force checks compare the API with."""
+    return {d["path"]: d for d in bundled_store.documents()}
 
 
 @pytest.fixture(scope="session")

@@ -54,11 +54,6 @@ def app_over(store: EventStore) -> ApiClient:
 
 
 @pytest.fixture(scope="module")
-def documents(bundled_store: EventStore) -> dict[str, dict[str, Any]]:
-    return {d["path"]: d for d in bundled_store.documents()}
-
-
-@pytest.fixture(scope="module")
 def events(api: ApiClient) -> dict[str, dict[str, Any]]:
     """Every event with every field, paged through over HTTP."""
     walk = page_through(api, Listing("events", "events", node=EVENT_FIELDS), 100)

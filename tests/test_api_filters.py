@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from gql.store import EventStore
 from tests.api_support import (
     Listing,
     document_domains,
@@ -38,11 +37,6 @@ SUBSETS = [fields for size in range(len(FIELDS) + 1) for fields in itertools.com
 SAMPLES_PER_SUBSET = 4
 SCOPED = ("tag.events", "day.events", "publisher.events", "relatedBy", "search")
 SEARCH_WORD = "of"  # the search listing's own text: common, so the filter does the narrowing
-
-
-@pytest.fixture(scope="module")
-def documents(bundled_store: EventStore) -> dict[str, dict[str, Any]]:
-    return {d["path"]: d for d in bundled_store.documents()}
 
 
 @pytest.fixture(scope="module")

@@ -35,11 +35,6 @@ SEARCH_WORD = "the"
 
 
 @pytest.fixture(scope="module")
-def documents(bundled_store: EventStore) -> dict[str, dict[str, Any]]:
-    return {d["path"]: d for d in bundled_store.documents()}
-
-
-@pytest.fixture(scope="module")
 def listings(documents: dict[str, dict[str, Any]]) -> dict[str, tuple[Listing, list[dict[str, Any]]]]:
     return event_listings(documents, SEARCH_WORD)
 

@@ -27,11 +27,6 @@ def search_all(api: ApiClient, text: str, **arguments: Any) -> list[str]:
     return page_through(api, searching(text), 100, **arguments).keys()
 
 
-@pytest.fixture(scope="module")
-def documents(bundled_store: EventStore) -> dict[str, dict[str, Any]]:
-    return {d["path"]: d for d in bundled_store.documents()}
-
-
 def app_with(store: EventStore, *events: tuple[dt.date, str, str] | tuple[dt.date, str, str, list]) -> ApiClient:
     """An app over a fresh store holding the given (day, headline, summary[, sources]) events."""
     texts = [(f"e{n}.md", event_markdown(e[0], e[1], e[2], *e[3:])) for n, e in enumerate(events)]

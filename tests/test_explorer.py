@@ -10,6 +10,7 @@ NEWSGRAPH_UPDATE_DOCS_SCREENSHOT=1 to also refresh docs/explorer.png (the README
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -149,27 +150,29 @@ class Explorer:
         assert not self.offsite, self.offsite
 
 
-@pytest.fixture
-def explorer(browser: Browser, server: str) -> Iterator[Explorer]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+@contextlib.contextmanager
+def _tab(browser: Browser, server: str, **context_options: Any) -> Iterator[Explorer]:
+    """A fresh browser context on the explorer, checked for stray requests and errors when done."""
+    context = browser.new_context(locale="en-GB", **context_options)
     tab = Explorer(context.new_page(), server)
     try:
         yield tab
         tab.check_clean()
     finally:
         context.close()
+
+
+@pytest.fixture
+def explorer(browser: Browser, server: str) -> Iterator[Explorer]:
+    with _tab(browser, server, viewport={"width": 1280, "height": 900}) as tab:
+        yield tab
 
 
 @pytest.fixture
 def phone(browser: Browser, server: str) -> Iterator[Explorer]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="en-GB")
-    tab = Explorer(context.new_page(), server)
-    try:
+    with _tab(browser, server, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+              is_mobile=True, has_touch=True) as tab:
         yield tab
-        tab.check_clean()
-    finally:
-        context.close()
 
 
 # ---------------------------------------------------------------- the walk

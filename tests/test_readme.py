@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from tests.conftest import REPO
 from tests.support import ApiClient

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from gql.api.connections import After, Before, Connection, First, Last, page_request, paginate_or_reject, to_connection
+from gql.api.connections import After, Before, Connection, First, Last, page_request, sorted_connection
 from gql.api.context import archive_of
 from gql.api.errors import UserInputError
 from gql.api.ids import from_global_id
@@ -138,9 +138,8 @@ class Query:
         else:
             def key(tag) -> tuple:
                 return (tag.key,)
-        tags.sort(key=key)
-        page = paginate_or_reject(tags, key, "tags-" + order_by.value.lower(), page_request(first, after, last, before))
-        return to_connection(page, lambda tag: Tag(record=tag))
+        request = page_request(first, after, last, before)
+        return sorted_connection(tags, key, "tags-" + order_by.value.lower(), request, lambda tag: Tag(record=tag))
 
     @strawberry.field(description="One day; null when the archive has no event that day.")
     def day(self, info: Info, date: Annotated[dt.date, strawberry.argument(description="The day.")]) -> Day | None:
@@ -178,9 +177,8 @@ class Query:
         def key(publisher) -> tuple:
             return (-len(publisher.event_paths), publisher.domain)
 
-        publishers = sorted(archive.publishers.values(), key=key)
-        page = paginate_or_reject(publishers, key, "publishers", page_request(first, after, last, before))
-        return to_connection(page, lambda publisher: Publisher(record=publisher))
+        request = page_request(first, after, last, before)
+        return sorted_connection(archive.publishers.values(), key, "publishers", request, lambda p: Publisher(record=p))
 
     @strawberry.field(description="Counts over the whole archive.")
     def stats(self, info: Info) -> Stats:
