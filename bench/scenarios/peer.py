@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from bench.common import REPO, Server, child_env, free_port, newsgraph_server, ratio, table
+from bench.common import REPO, Server, free_port, newsgraph_server, ratio, table
 from bench.peer_db import export_rows
 from bench.queries import KINDS, bodies
 from bench.scenarios.latency import archive_of, first_request, measure

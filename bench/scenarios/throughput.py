@@ -6,7 +6,7 @@ import json
 import resource
 import subprocess
 
-from bench.common import PYTHON, child_env, newsgraph_server, ratio, rss_mib, store_file, table
+from bench.common import PYTHON, child_env, newsgraph_server, ratio, rss_mib, table
 from bench.queries import bodies
 from bench.scenarios.latency import archive_of
 
