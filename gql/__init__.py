@@ -5,23 +5,48 @@ queries (and mutations) against it and exports it, no server needed; a load
 returns a `LoadReport` with counts, `Problem`s and, for markdown strings, one
 `DocumentOutcome` per document. `parse_event` and `render_event` convert between
 markdown and `Event` records.
+
+The names are imported on first use (module `__getattr__`), so `newsgraph load` and
+its worker processes, which import `gql.loader`, never pay for Strawberry and the
+GraphQL stack that `Newsgraph` pulls in.
 """
 
-from gql.loader import DocumentOutcome, LoadOptions, LoadReport
-from gql.parse import Event, ParseLimits, Problem, Severity, parse_event, render_event
-from gql.scripting import Newsgraph
-from gql.store import StoreError
+from __future__ import annotations
 
-__all__ = [
-    "DocumentOutcome",
-    "Event",
-    "LoadOptions",
-    "LoadReport",
-    "Newsgraph",
-    "ParseLimits",
-    "Problem",
-    "Severity",
-    "StoreError",
-    "parse_event",
-    "render_event",
-]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "DocumentOutcome": "gql.loader",
+    "Event": "gql.parse",
+    "LoadOptions": "gql.loader",
+    "LoadReport": "gql.loader",
+    "Newsgraph": "gql.scripting",
+    "ParseLimits": "gql.parse",
+    "Problem": "gql.parse",
+    "Severity": "gql.parse",
+    "StoreError": "gql.store",
+    "parse_event": "gql.parse",
+    "render_event": "gql.parse",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from gql.loader import DocumentOutcome, LoadOptions, LoadReport
+    from gql.parse import Event, ParseLimits, Problem, Severity, parse_event, render_event
+    from gql.scripting import Newsgraph
+    from gql.store import StoreError
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gql' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

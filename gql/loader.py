@@ -8,7 +8,9 @@ the previous store untouched.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import stat as stat_module
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -18,9 +20,23 @@ from pathlib import Path
 
 from gql.parse import ParseLimits, Problem, Severity, parse_event
 from gql.store import Document, EventStore, event_to_document
+from gql.store import store as _store_module
 
 PARALLEL_THRESHOLD = 2_000  # below this, starting worker processes costs more than it saves
 DEFAULT_MAX_FILE_BYTES = 1_000_000
+CHUNKSIZE = 256  # files per pool task: few enough round trips, small enough to keep both cores busy to the end
+
+# The stat fast path (like git's index): a document read from a file records the file's
+# [size, mtime_ns, ctime_ns, inode] under STAT_KEY; a later load that finds all four the
+# same skips the file without reading it. Trade-off: a rewrite that keeps size, mtime,
+# ctime and inode is missed. ctime cannot be set from user space and changes on every
+# write, so that takes a file changed within one timestamp tick of the stat that was
+# recorded; such "racy" stats are not recorded at all: a file changed less than
+# RACY_SECONDS before it was read is read and hashed again next time (and its stat
+# recorded then, when it has settled). Where stats differ, the content hash still
+# decides whether the file is parsed again.
+STAT_KEY = "file_stat"
+RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -74,12 +90,28 @@ class DocumentOutcome:
 
 @dataclass(frozen=True)
 class _FileOutcome:
-    """One file read and parsed: its document when accepted, its problems either way."""
+    """One file read and parsed: its document when accepted, its problems either way.
+
+    `location` is the file's resolved path (None for text that is no file); `unchanged`
+    says the file is what the store holds for that location (same stat or same bytes),
+    so it was not parsed; `stat` is the file's stat to record, None when racy or unknown.
+    """
 
     file: str
     content_hash: str | None
     document: Document | None
     problems: tuple[Problem, ...]
+    location: str | None = None
+    unchanged: bool = False
+    stat: list[int] | None = None
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the store holds about one file location: its content hash and recorded stat."""
+
+    content_hash: str | None
+    stat: list[int] | None
 
 
 class LoadUsageError(Exception):
@@ -87,17 +119,43 @@ class LoadUsageError(Exception):
 
 
 def markdown_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Every `.md` file named or found (recursively) under the given paths, in a stable order."""
+    """Every `.md` file named or found (recursively) under the given paths, in a stable order.
+
+    What `sorted(p for p in path.rglob("*.md") if p.is_file())` finds, in its order, from
+    one `os.scandir` per directory: symlinked directories are not descended into,
+    symlinked files count, unreadable directories are skipped.
+    """
     found: list[Path] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+            names: list[str] = []  # relative to the directory: sorted by their parts, as paths compare
+            _scan_markdown(str(path), "", names)
+            names.sort(key=lambda name: name.split("/"))
+            found.extend(path / name for name in names)
         elif path.is_file():
             found.append(path)
         else:
             raise LoadUsageError(f"{path}: no such file or directory")
     return found
+
+
+def _scan_markdown(directory: str, prefix: str, found: list[str]) -> None:
+    try:
+        with os.scandir(directory) as entries:
+            listed = list(entries)
+    except PermissionError:
+        return
+    for entry in listed:
+        name = f"{prefix}/{entry.name}" if prefix else entry.name
+        if entry.name.endswith(".md") and entry.is_file():
+            found.append(name)
+        try:
+            descend = entry.is_dir() and not entry.is_symlink()
+        except OSError:
+            descend = False
+        if descend:
+            _scan_markdown(entry.path, name, found)
 
 
 def content_hash(raw: bytes) -> str:
@@ -106,52 +164,125 @@ def content_hash(raw: bytes) -> str:
 
 def read_and_parse(file: str, options: LoadOptions, known_hash: str | None = None) -> _FileOutcome:
     """Read one file and parse it; `known_hash` skips parsing when the bytes have not changed."""
+    known = _Known(known_hash, None) if known_hash is not None else None
+    return _read_and_parse(file, options, lambda location: known, False, _Locator())
+
+
+class _Locator:
+    """Files' resolved paths (`str(Path(file).resolve())`) and stats, each directory resolved once per load."""
+
+    def __init__(self) -> None:
+        self.directories: dict[str, str] = {}
+
+    def locate(self, file: str) -> tuple[str, os.stat_result]:
+        status = os.lstat(file)
+        if stat_module.S_ISLNK(status.st_mode):
+            return os.path.realpath(file), os.stat(file)
+        directory, name = os.path.split(file)
+        return os.path.join(self.directory(directory), name), status
+
+    def directory(self, directory: str) -> str:
+        """`os.path.realpath(directory)`, from its parent's when that is known (one lstat instead of one per part)."""
+        real = self.directories.get(directory)
+        if real is None:
+            parent, name = os.path.split(directory)
+            if not parent or not name or name in (".", "..") or parent == directory:
+                real = os.path.realpath(directory)
+            elif stat_module.S_ISLNK(os.lstat(directory).st_mode):
+                real = os.path.realpath(directory)
+            else:
+                real = os.path.join(self.directory(parent), name)
+            self.directories[directory] = real
+        return real
+
+
+def _stat_of(status: os.stat_result) -> list[int]:
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+
+
+def _read_and_parse(
+    file: str, options: LoadOptions, known_at: Callable[[str], _Known | None], record_stat: bool, locator: _Locator
+) -> _FileOutcome:
+    """Resolve, stat, and read and parse one file unless the store already holds it (see STAT_KEY)."""
     try:
-        size = os.path.getsize(file)
+        location, status = locator.locate(file)
+        size = status.st_size
         if size > options.max_file_bytes:
-            return _rejected(file, None, 1, f"file is {size:,} bytes, over the limit of {options.max_file_bytes:,}")
+            return _rejected(file, None, 1, f"file is {size:,} bytes, over the limit of {options.max_file_bytes:,}",
+                             location)
+        known = known_at(location)
+        stat = _stat_of(status) if record_stat else None
+        if known is not None and stat is not None and known.stat == stat:
+            return _FileOutcome(file, known.content_hash, None, (), location, unchanged=True, stat=stat)
         with open(file, "rb") as handle:
             raw = handle.read()
     except OSError as error:
         return _rejected(file, None, 1, f"cannot read: {error.strerror or error}")
+    if stat is not None and max(stat[1], stat[2]) > time.time_ns() - RACY_NS:
+        stat = None  # changed just now: it could change again within the same timestamp tick
     digest = content_hash(raw)
-    if known_hash == digest:
-        return _FileOutcome(file, digest, None, ())
-    return parse_bytes(raw, file, options, digest)
+    if known is not None and known.content_hash == digest:
+        return _FileOutcome(file, digest, None, (), location, unchanged=True, stat=stat)
+    outcome = parse_bytes(raw, file, options, digest, location=location)
+    if outcome.document is not None and stat is not None:
+        outcome.document[STAT_KEY] = stat
+    return outcome
+
+
+def _resolved(file: str) -> str:
+    """`str(Path(file).resolve())`."""
+    return os.path.realpath(file)
 
 
 def parse_bytes(
-    raw: bytes, file: str, options: LoadOptions, digest: str | None = None, on_disk: bool = True
+    raw: bytes, file: str, options: LoadOptions, digest: str | None = None, on_disk: bool = True,
+    location: str | None = None,
 ) -> _FileOutcome:
     """Decode (strict UTF-8) and parse; binary or undecodable input is rejected at its line.
 
     `on_disk` records the file's location with the document (for incremental loads and
     `--prune`); text that never was a file (a script's string, a mutation) records none.
+    `location` is the file's resolved path when the caller has it already.
     """
     if b"\0" in raw:
-        return _rejected(file, digest, raw[: raw.index(b"\0")].count(b"\n") + 1, "binary data (NUL byte), not a markdown file")
+        return _rejected(file, digest, raw[: raw.index(b"\0")].count(b"\n") + 1, "binary data (NUL byte), not a markdown file",
+                         location)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return _rejected(file, digest, line, f"invalid UTF-8 at byte {error.start}")
+        return _rejected(file, digest, line, f"invalid UTF-8 at byte {error.start}", location)
     result = parse_event(text, file, options.limits)
     problems = result.problems
     if options.strict and result.event is not None and problems:
         problems = tuple(Problem(p.file, p.line, p.message + " (--strict)", Severity.ERROR) for p in problems)
-        return _FileOutcome(file, digest, None, problems)
+        return _FileOutcome(file, digest, None, problems, location)
     if result.event is None:
-        return _FileOutcome(file, digest, None, problems)
-    location = str(Path(file).resolve()) if on_disk and not file.startswith("<") else None
-    return _FileOutcome(file, digest, event_to_document(result.event, location, digest), problems)
+        return _FileOutcome(file, digest, None, problems, location)
+    if on_disk and not file.startswith("<"):
+        location = location or _resolved(file)
+    else:
+        location = None
+    return _FileOutcome(file, digest, event_to_document(result.event, location, digest), problems, location)
 
 
-def _rejected(file: str, digest: str | None, line: int, message: str) -> _FileOutcome:
-    return _FileOutcome(file, digest, None, (Problem(file, line, message, Severity.ERROR),))
+def _rejected(file: str, digest: str | None, line: int, message: str, location: str | None = None) -> _FileOutcome:
+    return _FileOutcome(file, digest, None, (Problem(file, line, message, Severity.ERROR),), location)
 
 
-def _read_and_parse_job(job: tuple[str, LoadOptions, str | None]) -> _FileOutcome:
-    return read_and_parse(*job)
+# A pool worker's load: set by `_start_worker` (with fork, inherited as it is).
+_WORKER: tuple[LoadOptions, dict[str, _Known], bool, _Locator] | None = None
+
+
+def _start_worker(parent: int, options: LoadOptions, known: dict[str, _Known], record_stat: bool) -> None:
+    global _WORKER
+    _WORKER = (options, known, record_stat, _Locator())
+    _exit_with_parent(parent)
+
+
+def _worker_job(file: str) -> _FileOutcome:
+    options, known, record_stat, locator = _WORKER
+    return _read_and_parse(file, options, known.get, record_stat, locator)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -170,19 +301,67 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _outcomes(
-    files: list[str], options: LoadOptions, known: dict[str, str], progress: Callable[[int], None]
+    files: list[str], options: LoadOptions, known: dict[str, _Known], record_stat: bool,
+    progress: Callable[[int], None],
 ) -> Iterator[_FileOutcome]:
-    jobs = [(file, options, known.get(str(Path(file).resolve()))) for file in files]
+    """Every file's outcome, in order; files whose stat is what the store recorded are not even read."""
+    locator = _Locator()
+    prescanned: list[_FileOutcome | None] = [None] * len(files)
+    if record_stat and known:
+        for position, file in enumerate(files):
+            prescanned[position] = _unchanged_by_stat(file, options, known, locator)
+    pending = [file for file, outcome in zip(files, prescanned) if outcome is None]
+    parsed = _read_and_parse_all(pending, options, known, record_stat, locator)
+    for outcome in prescanned:
+        yield outcome if outcome is not None else next(parsed)
+        progress(1)
+
+
+def _unchanged_by_stat(
+    file: str, options: LoadOptions, known: dict[str, _Known], locator: _Locator
+) -> _FileOutcome | None:
+    """The outcome of a file whose stat is the recorded one (unchanged, not read); None for any other."""
+    try:
+        location, status = locator.locate(file)
+    except OSError:
+        return None  # reported by the full path
+    entry = known.get(location)
+    if entry is None or entry.stat is None or status.st_size > options.max_file_bytes:
+        return None
+    stat = _stat_of(status)
+    return _FileOutcome(file, entry.content_hash, None, (), location, unchanged=True, stat=stat) if entry.stat == stat else None
+
+
+def _read_and_parse_all(
+    files: list[str], options: LoadOptions, known: dict[str, _Known], record_stat: bool, locator: _Locator
+) -> Iterator[_FileOutcome]:
+    """Read and parse in order: in this process for small batches, else in a pool of workers.
+
+    The workers resolve, stat, read, hash and parse; this process only gathers. They are
+    forked (no imports, no pickled state) when this process runs a single thread (the
+    CLI); a server's loads run beside other threads, where forking could copy a lock
+    held mid-operation, so they use a fork server instead.
+    """
     workers = options.workers or os.cpu_count() or 1
-    if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
-        for job in jobs:
-            yield _read_and_parse_job(job)
-            progress(1)
+    if len(files) < PARALLEL_THRESHOLD or workers < 2:
+        for file in files:
+            yield _read_and_parse(file, options, known.get, record_stat, locator)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
-        for outcome in pool.map(_read_and_parse_job, jobs, chunksize=256):
-            yield outcome
-            progress(1)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_start_worker,
+                             initargs=(os.getpid(), options, known, record_stat)) as pool:
+        chunksize = max(1, min(CHUNKSIZE, len(files) // (workers * 4)))
+        yield from pool.map(_worker_job, files, chunksize=chunksize)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["gql.loader"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def load_files(
@@ -208,15 +387,23 @@ def _load_files_locked(
     files = [str(p) for p in markdown_files(roots)]
     stored = store.documents()
     stored_by_file = {d["file"]: d for d in stored if d.get("file")}
-    known_hashes = {file: d["content_hash"] for file, d in stored_by_file.items() if d.get("content_hash")}
+    record_stat = STAT_KEY in _store_module.BOOKKEEPING  # a stat must not count as a change of content
+    known = {
+        file: _Known(d["content_hash"], d.get(STAT_KEY) if record_stat else None)
+        for file, d in stored_by_file.items()
+        if d.get("content_hash")
+    }
     report = LoadReport()
     batch = _Batch()
     seen_files: set[str] = set()
-    for outcome in _outcomes(files, options, known_hashes, progress):
-        location = str(Path(outcome.file).resolve())
+    for outcome in _outcomes(files, options, known, record_stat, progress):
+        location = outcome.location or _resolved(outcome.file)
         seen_files.add(location)
-        unchanged = stored_by_file.get(location) if outcome.document is None and not outcome.problems else None
-        batch.add(outcome, report, unchanged_path=unchanged["path"] if unchanged else None)
+        unchanged = stored_by_file.get(location) if outcome.unchanged else None
+        refreshed = None
+        if unchanged is not None and outcome.stat is not None and unchanged.get(STAT_KEY) != outcome.stat:
+            refreshed = {**unchanged, STAT_KEY: outcome.stat}  # same bytes, new stat: record it for next time
+        batch.add(outcome, report, unchanged_path=unchanged["path"] if unchanged else None, refreshed=refreshed)
     removals = _pruned(stored, roots, seen_files) if options.prune else set()
     summary = store.write(batch.documents.values(), removals - set(batch.claimed))
     report.loaded = summary.added + summary.changed
@@ -256,12 +443,22 @@ class _Batch:
         self.documents: dict[str, Document] = {}
         self.claimed: dict[str, str] = {}  # canonical path -> the file that holds it
 
-    def add(self, outcome: _FileOutcome, report: LoadReport, unchanged_path: str | None = None) -> str | None:
-        """Count the outcome; the canonical path it holds in this batch, None when rejected."""
+    def add(
+        self, outcome: _FileOutcome, report: LoadReport, unchanged_path: str | None = None,
+        refreshed: Document | None = None,
+    ) -> str | None:
+        """Count the outcome; the canonical path it holds in this batch, None when rejected.
+
+        `refreshed` is the stored document of an unchanged file with its new stat: it is
+        written again (the store counts it unchanged: the stat is bookkeeping).
+        """
         report.problems.extend(outcome.problems)
         document = outcome.document
         if unchanged_path is not None:
-            report.unchanged += 1  # bytes identical to what is stored: not parsed again
+            if refreshed is not None and unchanged_path not in self.claimed:
+                self.documents[unchanged_path] = refreshed
+            else:
+                report.unchanged += 1  # bytes identical to what is stored: not parsed again
             self.claimed.setdefault(unchanged_path, outcome.file)
             return unchanged_path
         if document is None:

@@ -7,11 +7,13 @@ publisher listings, so every list follows one convention.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 from gql.archive import Archive, SearchQuery, SearchQueryError, parse_query
+from gql.archive.archive import Positions
 from gql.api.errors import UserInputError
 
 MAX_FILTER_TAGS = 50
@@ -56,19 +58,26 @@ def check_criteria(criteria: Criteria) -> None:
 
 
 def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = None) -> Selection:
-    """The events matching every criterion (and within `within`, when a listing is already narrowed)."""
+    """The events matching every criterion (and within `within`, when a listing is already narrowed).
+
+    `within` may be any iterable of positions; a `Positions` (ascending, distinct, as the
+    archive's `*_positions` give) or a `range` is used as it is, without a set or a sort.
+    """
     check_criteria(criteria)
     span = archive.date_range(criteria.date_from, criteria.date_to)
-    narrowing: list[set[int]] = []
+    narrowing: list[set[int] | Sequence[int]] = []
     if within is not None:
-        narrowing.append(set(within))
+        narrowing.append(within if _ascending(within) else set(within))
     for name in criteria.tags_all:
-        narrowing.append(_tag_positions(archive, name))
+        narrowing.append(archive.tag_positions(name))
     if criteria.tags_any:
-        narrowing.append(set().union(*(_tag_positions(archive, name) for name in criteria.tags_any)))
+        narrowing.append(set().union(*(archive.tag_positions(name) for name in criteria.tags_any)))
     if criteria.publisher is not None:
         publishers = archive.publishers_matching(criteria.publisher)  # a name may cover several domains
-        narrowing.append({archive.rank[path] for publisher in publishers for path in publisher.event_paths})
+        if len(publishers) == 1:
+            narrowing.append(archive.publisher_positions(publishers[0].domain))
+        else:
+            narrowing.append(set().union(*(archive.publisher_positions(p.domain) for p in publishers)))
     query, scores = None, {}
     if criteria.text is not None:
         query = _parse_text(criteria.text)
@@ -76,14 +85,24 @@ def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = 
         narrowing.append(set(scores))
     if not narrowing:
         return Selection(span)
-    matched = set.intersection(*sorted(narrowing, key=len))
+    if len(narrowing) == 1 and _ascending(narrowing[0]):
+        return Selection(_clip(narrowing[0], span), query, scores)
+    sets = [group if isinstance(group, set) else set(group) for group in narrowing]
+    matched = sets[0] if len(sets) == 1 else set.intersection(*sorted(sets, key=len))
     positions = sorted(position for position in matched if span.start <= position < span.stop)
     return Selection(positions, query, scores)
 
 
-def _tag_positions(archive: Archive, name: str) -> set[int]:
-    tag = archive.tag(name)
-    return {archive.rank[path] for path in tag.event_paths} if tag else set()
+def _ascending(positions: object) -> bool:
+    """Known ascending and distinct: the archive's `Positions`, or a forward `range`."""
+    return isinstance(positions, Positions) or (isinstance(positions, range) and positions.step == 1)
+
+
+def _clip(positions: Sequence[int], span: range) -> Sequence[int]:
+    """The part of ascending, distinct `positions` inside `span` (a forward range)."""
+    low = bisect_left(positions, span.start)
+    high = bisect_left(positions, span.stop, low)
+    return positions if low == 0 and high == len(positions) else positions[low:high]
 
 
 def _parse_text(text: str) -> SearchQuery:

@@ -6,15 +6,17 @@ it in, so a request in flight keeps the archive it started with.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from gql.archive.links import resolve_link
+from gql.archive.links import LinkResolver
 from gql.archive.search import SearchDocument, SearchIndex
 from gql.parse.model import Event
 from gql.store.documents import Document, document_to_event
@@ -34,9 +36,60 @@ def publisher_domain(url: str) -> str | None:
     return host or None
 
 
+class _DomainCache:
+    """`publisher_domain` per URL, computed once per scheme+host: sources of one outlet share it.
+
+    The key is the URL cut before the first `/` after `scheme://`: its host is the URL's
+    host (the netloc ends at the first `/`, `?` or `#` either way), so the answer is the same.
+    """
+
+    def __init__(self) -> None:
+        self._domains: dict[str, str | None] = {}
+
+    def __call__(self, url: str) -> str | None:
+        if url.startswith("https://"):
+            cut = url.find("/", 8)
+        elif url.startswith("http://"):
+            cut = url.find("/", 7)
+        else:
+            cut = -1
+        key = url if cut < 0 else url[:cut]
+        try:
+            return self._domains[key]
+        except KeyError:
+            domain = self._domains[key] = publisher_domain(key)
+            return domain
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an archive is built.
+
+    A build allocates millions of acyclic objects; each generation-0 collection would walk
+    the young ones and every full collection the whole (growing) heap, about half the
+    build's CPU at 100k events. Nothing a build makes is cyclic, so nothing is left over.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def tag_key(name: str) -> str:
     """Tags compare case-insensitively."""
     return name.casefold()
+
+
+class Positions(tuple):
+    """Archive positions, ascending and distinct: a listing `select` can slice without sorting."""
+
+    __slots__ = ()
+
+
+_NO_POSITIONS = Positions()
 
 
 @dataclass(frozen=True)
@@ -57,6 +110,16 @@ class Archive:
     """Events by path and by date, tags, publishers, inbound links and the search index."""
 
     def __init__(self, events: Iterable[Event]) -> None:
+        with _collector_paused():
+            self._build(events)
+
+    @classmethod
+    def from_documents(cls, documents: Iterable[Document]) -> Archive:
+        with _collector_paused():
+            return cls([document_to_event(document) for document in documents])
+
+    # -- building -----------------------------------------------------------------------
+    def _build(self, events: Iterable[Event]) -> None:
         ordered = sorted(events, key=lambda event: (event.date, event.path))
         self.events: dict[str, Event] = {event.path: event for event in ordered}
         self.ascending: list[str] = [event.path for event in ordered]  # archive order: (date, path)
@@ -65,20 +128,17 @@ class Archive:
         self.day_paths: dict[dt.date, list[str]] = defaultdict(list)
         for event in ordered:
             self.day_paths[event.date].append(event.path)
+        resolve = LinkResolver(self.events, self.day_paths)
         self.resolved: dict[str, tuple[str | None, ...]] = {
-            event.path: tuple(resolve_link(item.path, self.events, self.day_paths) for item in event.related)
-            for event in ordered
+            event.path: tuple([resolve(item.path) for item in event.related]) for event in ordered
         }
         self.related_by: dict[str, list[str]] = self._inbound()
-        self.tags: dict[str, Tag] = self._tags()
+        current = [self.events[path] for path in self.ascending]  # the last of a repeated path wins
+        self.tags: dict[str, Tag] = self._tags(current)
         self.event_tags: dict[str, tuple[str, ...]] = self._event_tags()
-        self.publishers: dict[str, Publisher] = self._publishers()
+        self.publishers: dict[str, Publisher] = self._publishers(current)
+        self._positions: dict[tuple[str, object], Positions] = {}  # listing scope → its positions, made once
 
-    @classmethod
-    def from_documents(cls, documents: Iterable[Document]) -> Archive:
-        return cls(document_to_event(document) for document in documents)
-
-    # -- building -----------------------------------------------------------------------
     def _inbound(self) -> dict[str, list[str]]:
         inbound: dict[str, list[str]] = defaultdict(list)
         for source_path in self.ascending:
@@ -87,18 +147,29 @@ class Archive:
                     inbound[target].append(source_path)
         return dict(inbound)
 
-    def _tags(self) -> dict[str, Tag]:
-        spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    def _tags(self, ordered: Sequence[Event]) -> dict[str, Tag]:
+        occurrences: Counter[str] = Counter()  # every spelling of every context, each time it is written
+        keys: dict[str, str] = {}  # spelling → key
         members: dict[str, list[str]] = defaultdict(list)
-        for path in self.ascending:
-            seen: set[str] = set()
-            for item in self.events[path].related:
-                for name in item.context:
-                    key = tag_key(name)
-                    spellings[key][name] += 1
-                    if key not in seen:
-                        seen.add(key)
-                        members[key].append(path)
+        for event in ordered:
+            if not event.related:
+                continue
+            names = [name for item in event.related for name in item.context]
+            if not names:
+                continue
+            occurrences.update(names)
+            seen: dict[str, None] = {}
+            for name in names:
+                key = keys.get(name)
+                if key is None:
+                    key = keys[name] = tag_key(name)
+                seen[key] = None
+            path = event.path
+            for key in seen:
+                members[key].append(path)
+        spellings: dict[str, Counter[str]] = defaultdict(Counter)
+        for name, count in occurrences.items():
+            spellings[keys[name]][name] = count
         return {
             key: Tag(key, _most_common(spellings[key]), tuple(paths))
             for key, paths in sorted(members.items())
@@ -106,17 +177,19 @@ class Archive:
 
     def _event_tags(self) -> dict[str, tuple[str, ...]]:
         tags: dict[str, list[str]] = defaultdict(list)
-        for tag in self.tags.values():
+        for key, tag in self.tags.items():  # in key order, so each event's list comes out sorted
             for path in tag.event_paths:
-                tags[path].append(tag.key)
-        return {path: tuple(sorted(keys)) for path, keys in tags.items()}
+                tags[path].append(key)
+        return {path: tuple(keys) for path, keys in tags.items()}
 
-    def _publishers(self) -> dict[str, Publisher]:
+    def _publishers(self, ordered: Sequence[Event]) -> dict[str, Publisher]:
         names: dict[str, Counter[str]] = defaultdict(Counter)
         members: dict[str, dict[str, None]] = defaultdict(dict)
-        for path in self.ascending:
-            for source in self.events[path].sources:
-                domain = publisher_domain(source.url)
+        domain_of = _DomainCache()
+        for event in ordered:
+            path = event.path
+            for source in event.sources:
+                domain = domain_of(source.url)
                 if domain:
                     names[domain][source.name] += 1
                     members[domain][path] = None
@@ -168,6 +241,37 @@ class Archive:
             )
             for event in (self.events[path] for path in self.ascending)
         )
+
+    # -- listing scopes as ascending positions (made on first use, then kept) -----------
+    def tag_positions(self, name: str) -> Positions:
+        """Archive positions of a tag's events (any spelling of the tag), ascending."""
+        return self.tag_key_positions(tag_key(name))
+
+    def tag_key_positions(self, key: str) -> Positions:
+        """Archive positions of the events of the tag with this key (`Tag.key`), ascending."""
+        tag = self.tags.get(key)
+        return self._scope_positions("tag", key, tag.event_paths) if tag else _NO_POSITIONS
+
+    def publisher_positions(self, domain: str) -> Positions:
+        """Archive positions of the events citing the publisher of this domain, ascending."""
+        publisher = self.publishers.get(domain)
+        return self._scope_positions("publisher", domain, publisher.event_paths) if publisher else _NO_POSITIONS
+
+    def related_by_positions(self, path: str) -> Positions:
+        """Archive positions of the events linking to `path`, ascending."""
+        sources = self.related_by.get(path)
+        return self._scope_positions("related_by", path, sources) if sources else _NO_POSITIONS
+
+    def day_positions(self, date: dt.date) -> range:
+        """Archive positions of the day's events: a day is one run of archive order."""
+        return self.date_range(date, date)
+
+    def _scope_positions(self, kind: str, key: object, paths: Sequence[str]) -> Positions:
+        found = self._positions.get((kind, key))
+        if found is None:
+            rank = self.rank
+            found = self._positions[(kind, key)] = Positions(sorted({rank[path] for path in paths}))
+        return found
 
     def paths_at(self, positions: Sequence[int]) -> list[str]:
         return [self.ascending[position] for position in positions]

@@ -47,3 +47,55 @@ def resolve_link(path: str, paths: Mapping[str, object], day_paths: Mapping[dt.d
     if best_path is None or tied or best_count < MIN_SHARED_WORDS * len(link_words):
         return None
     return best_path
+
+
+class LinkResolver:
+    """`resolve_link` over one archive, with each day's candidate slug words split once.
+
+    Exact paths are a dict hit; only misses take the same-day rule, and a link path
+    is resolved once however many events carry it. Same answers as `resolve_link`.
+    """
+
+    def __init__(self, paths: Mapping[str, object], day_paths: Mapping[dt.date, Sequence[str]]) -> None:
+        self._paths = paths
+        self._day_paths = day_paths
+        self._day_words: dict[dt.date, list[tuple[str, frozenset[str], list[str]]]] = {}
+        self._misses: dict[str, str | None] = {}
+
+    def __call__(self, path: str) -> str | None:
+        if path in self._paths:
+            return path
+        try:
+            return self._misses[path]
+        except KeyError:
+            pass
+        found = self._misses[path] = self._fuzzy(path)
+        return found
+
+    def _candidates(self, day: dt.date) -> list[tuple[str, frozenset[str], list[str]]]:
+        words = self._day_words.get(day)
+        if words is None:
+            words = self._day_words[day] = [
+                (candidate, frozenset(split), split)
+                for candidate in self._day_paths.get(day, ())
+                for split in (slug_words(candidate),)
+            ]
+        return words
+
+    def _fuzzy(self, path: str) -> str | None:
+        day = date_from_path(path)
+        link_words = slug_words(path)
+        if day is None or not link_words:
+            return None
+        head, last = link_words[:-1], link_words[-1]
+        best_path, best_count, tied = None, 0, False
+        for candidate, present, candidate_words in self._candidates(day):
+            count = sum(word in present for word in head)
+            count += last in present or any(word.startswith(last) for word in candidate_words)
+            if count > best_count:
+                best_path, best_count, tied = candidate, count, False
+            elif count == best_count and count:
+                tied = True
+        if best_path is None or tied or best_count < MIN_SHARED_WORDS * len(link_words):
+            return None
+        return best_path

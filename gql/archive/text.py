@@ -15,10 +15,32 @@ _UNDECOMPOSED = str.maketrans(
 )
 
 
+def _fold_char(char: str) -> str:
+    """The folding rule, spelled out: NFKD, drop combining marks, casefold, then the letters NFKD leaves whole."""
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().translate(_UNDECOMPOSED)
+
+
+class _FoldTable(dict[int, str]):
+    """`str.translate` table: code point → its folded text, filled in on first sight.
+
+    Folding text is folding each character on its own: NFKD only decomposes (canonical
+    reordering moves nothing but combining marks, all of which are dropped), and both
+    `casefold` and the table above map character by character. So one `translate` over
+    the whole text gives what `_fold_char` would give for the text, at a fraction of the cost.
+    """
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents: `Pérez` and `PEREZ` fold to the same `perez`, `Diyarbakır` to `diyarbakir`."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold().translate(_UNDECOMPOSED)
+    return text.lower() if text.isascii() else text.translate(_FOLD)
 
 
 def tokens(text: str) -> list[str]:

@@ -25,7 +25,7 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """A reporting outlet: the link text is its name."""
 
@@ -33,7 +33,7 @@ class Source:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RelatedItem:
     """A link to another event, as written: the target may or may not be in the archive."""
 

@@ -36,21 +36,32 @@ def event_to_document(event: Event, file: str | None = None, content_hash: str |
 
 def document_to_event(document: Document) -> Event:
     """The `Event` a stored document holds."""
+    get = document.get
     return Event(
         path=document["path"],
-        date=dt.date.fromisoformat(document["date"]),
+        date=_date(document["date"]),
         headline=document["headline"],
-        summary=document.get("summary", ""),
-        summary_markdown=document.get("summary_markdown", ""),
-        sources=tuple(Source(s["name"], s["url"]) for s in document.get("sources", ())),
-        cover_image=document.get("cover_image"),
+        summary=get("summary", ""),
+        summary_markdown=get("summary_markdown", ""),
+        sources=tuple([Source(s["name"], s["url"]) for s in get("sources", ())]),
+        cover_image=get("cover_image"),
         related=tuple(
-            RelatedItem(
-                path=r["path"],
-                headline=r["headline"],
-                date=dt.date.fromisoformat(r["date"]) if r.get("date") else None,
-                context=tuple(r.get("context", ())),
-            )
-            for r in document.get("related", ())
+            [
+                RelatedItem(r["path"], r["headline"], _date(day) if (day := r.get("date")) else None, tuple(r.get("context", ())))
+                for r in get("related", ())
+            ]
         ),
     )
+
+
+_dates: dict[str, dt.date] = {}  # ISO text → date: an archive has a few thousand days and millions of dates
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return _dates[text]
+    except KeyError:
+        day = dt.date.fromisoformat(text)
+        if len(_dates) < 100_000:
+            _dates[text] = day
+        return day
