@@ -30,11 +30,30 @@ _EXPORTS = {
     "render_event": "gql.parse",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "DocumentOutcome",
+    "Event",
+    "LoadOptions",
+    "LoadReport",
+    "Newsgraph",
+    "ParseLimits",
+    "Problem",
+    "Severity",
+    "StoreError",
+    "parse_event",
+    "render_event",
+]
 
 if TYPE_CHECKING:
     from gql.loader import DocumentOutcome, LoadOptions, LoadReport
-    from gql.parse import Event, ParseLimits, Problem, Severity, parse_event, render_event
+    from gql.parse import (
+        Event,
+        ParseLimits,
+        Problem,
+        Severity,
+        parse_event,
+        render_event,
+    )
     from gql.scripting import Newsgraph
     from gql.store import StoreError
 

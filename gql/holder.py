@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from gql.archive import Archive
+from gql.archive.archive import collector_paused
 from gql.changes import ChangeFeed, diff_archives
 from gql.store import EventStore
 
@@ -54,7 +55,8 @@ class ArchiveHolder:
             if identity == self._identity:
                 return False
             started = time.perf_counter()
-            archive = Archive.from_documents(self.store.documents())
+            with collector_paused():  # decode and build allocate millions of acyclic objects
+                archive = Archive.from_documents(self.store.documents())
             previous, self._archive, self._identity, self.loaded_at = self._archive, archive, identity, time.time()
             if self.feed.subscribers:  # published under the lock, so subscribers see swaps in order
                 change = diff_archives(previous, archive)

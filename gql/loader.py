@@ -186,9 +186,8 @@ class _Locator:
         real = self.directories.get(directory)
         if real is None:
             parent, name = os.path.split(directory)
-            if not parent or not name or name in (".", "..") or parent == directory:
-                real = os.path.realpath(directory)
-            elif stat_module.S_ISLNK(os.lstat(directory).st_mode):
+            if (not parent or not name or name in (".", "..") or parent == directory
+                    or stat_module.S_ISLNK(os.lstat(directory).st_mode)):
                 real = os.path.realpath(directory)
             else:
                 real = os.path.join(self.directory(parent), name)
@@ -274,7 +273,7 @@ def _rejected(file: str, digest: str | None, line: int, message: str, location: 
 _WORKER: tuple[LoadOptions, dict[str, _Known], bool, _Locator] | None = None
 
 
-def _start_worker(parent: int, options: LoadOptions, known: dict[str, _Known], record_stat: bool) -> None:
+def _start_worker(parent: int | None, options: LoadOptions, known: dict[str, _Known], record_stat: bool) -> None:
     global _WORKER
     _WORKER = (options, known, record_stat, _Locator())
     _exit_with_parent(parent)
@@ -285,12 +284,14 @@ def _worker_job(file: str) -> _FileOutcome:
     return _read_and_parse(file, options, known.get, record_stat, locator)
 
 
-def _exit_with_parent(parent: int) -> None:
+def _exit_with_parent(parent: int | None) -> None:
     """Pool worker initializer: exit when the loading process is gone (say, SIGKILLed).
 
     Forked workers hold their own job queue open, so they would otherwise wait for
-    work forever as orphans.
+    work forever as orphans. `parent` None: the worker's parent now (a fork server,
+    which itself exits when the loading process is gone).
     """
+    parent = os.getppid() if parent is None else parent
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -347,8 +348,10 @@ def _read_and_parse_all(
         for file in files:
             yield _read_and_parse(file, options, known.get, record_stat, locator)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_start_worker,
-                             initargs=(os.getpid(), options, known, record_stat)) as pool:
+    context = _pool_context()
+    parent = os.getpid() if context.get_start_method() == "fork" else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                             initargs=(parent, options, known, record_stat)) as pool:
         chunksize = max(1, min(CHUNKSIZE, len(files) // (workers * 4)))
         yield from pool.map(_worker_job, files, chunksize=chunksize)
 

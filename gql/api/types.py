@@ -108,10 +108,6 @@ def paginate_events(archive: Archive, selection: Selection, order: Order, reques
     return paginate_or_reject(items, key, kind, request, descending=descending)
 
 
-def _positions(archive: Archive, paths: Iterable[str]) -> list[int]:
-    return [archive.rank[path] for path in paths]
-
-
 @strawberry.type(description="A reporting outlet an event cites.")
 class Source:
     name: str = strawberry.field(description="The outlet as the event names it.")
@@ -205,7 +201,7 @@ class Event(Node):
         return [RelatedEvent(item=item, target=target) for item, target in zip(self.record.related, targets)]
 
     related_by: Connection[Event] = event_listing(
-        lambda event, archive: _positions(archive, archive.related_by.get(event.record.path, ())),
+        lambda event, archive: archive.related_by_positions(event.record.path),
         "Events whose related links point here.",
     )
 
@@ -251,7 +247,7 @@ class Tag(Node):
         return len(self.record.event_paths)
 
     events: Connection[Event] = event_listing(
-        lambda tag, archive: _positions(archive, tag.record.event_paths), "The events carrying this tag."
+        lambda tag, archive: archive.tag_key_positions(tag.record.key), "The events carrying this tag."
     )
 
     @strawberry.field(description="Tags that appear on the same events, most frequent first.")
@@ -291,7 +287,7 @@ class Day(Node):
         return len(archive_of(info).day_paths.get(self.date, ()))
 
     events: Connection[Event] = event_listing(
-        lambda day, archive: _positions(archive, archive.day_paths.get(day.date, ())), "The day's events."
+        lambda day, archive: archive.day_positions(day.date), "The day's events."
     )
 
 
@@ -316,7 +312,7 @@ class Publisher(Node):
         return len(self.record.event_paths)
 
     events: Connection[Event] = event_listing(
-        lambda publisher, archive: _positions(archive, publisher.record.event_paths), "Events citing this publisher."
+        lambda publisher, archive: archive.publisher_positions(publisher.record.domain), "Events citing this publisher."
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from gql.archive.links import LinkResolver
+from gql.archive.links import resolve_misses
 from gql.archive.search import SearchDocument, SearchIndex
 from gql.parse.model import Event
 from gql.store.documents import Document, document_to_event
@@ -62,12 +62,13 @@ class _DomainCache:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while an archive is built.
 
     A build allocates millions of acyclic objects; each generation-0 collection would walk
     the young ones and every full collection the whole (growing) heap, about half the
-    build's CPU at 100k events. Nothing a build makes is cyclic, so nothing is left over.
+    build's CPU at 100k events. Nothing a build makes is cyclic, so refcounting frees all its
+    garbage. The switch is process-wide: other threads' cyclic garbage waits until the end.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -110,12 +111,12 @@ class Archive:
     """Events by path and by date, tags, publishers, inbound links and the search index."""
 
     def __init__(self, events: Iterable[Event]) -> None:
-        with _collector_paused():
+        with collector_paused():
             self._build(events)
 
     @classmethod
     def from_documents(cls, documents: Iterable[Document]) -> Archive:
-        with _collector_paused():
+        with collector_paused():
             return cls([document_to_event(document) for document in documents])
 
     # -- building -----------------------------------------------------------------------
@@ -128,9 +129,13 @@ class Archive:
         self.day_paths: dict[dt.date, list[str]] = defaultdict(list)
         for event in ordered:
             self.day_paths[event.date].append(event.path)
-        resolve = LinkResolver(self.events, self.day_paths)
+        events = self.events
+        misses = resolve_misses(  # exact paths are dict hits; only the rest take the same-day rule
+            (item.path for event in ordered for item in event.related if item.path not in events), self.day_paths
+        )
         self.resolved: dict[str, tuple[str | None, ...]] = {
-            event.path: tuple([resolve(item.path) for item in event.related]) for event in ordered
+            event.path: tuple([link if (link := item.path) in events else misses[link] for item in event.related])
+            for event in ordered
         }
         self.related_by: dict[str, list[str]] = self._inbound()
         current = [self.events[path] for path in self.ascending]  # the last of a repeated path wins

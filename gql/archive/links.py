@@ -8,7 +8,8 @@ words with it, when at least 80% of the link's slug words are found there.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 
 from gql.parse.slug import date_from_path, slug_from_path
 
@@ -49,53 +50,40 @@ def resolve_link(path: str, paths: Mapping[str, object], day_paths: Mapping[dt.d
     return best_path
 
 
-class LinkResolver:
-    """`resolve_link` over one archive, with each day's candidate slug words split once.
 
-    Exact paths are a dict hit; only misses take the same-day rule, and a link path
-    is resolved once however many events carry it. Same answers as `resolve_link`.
+def resolve_misses(links: Iterable[str], day_paths: Mapping[dt.date, Sequence[str]]) -> dict[str, str | None]:
+    """`resolve_link` for many links that are not archive paths, each day's slugs split once.
+
+    The links are grouped by the day in their path, so a day's candidate words are made
+    once for all the links into that day and dropped before the next day's.
     """
-
-    def __init__(self, paths: Mapping[str, object], day_paths: Mapping[dt.date, Sequence[str]]) -> None:
-        self._paths = paths
-        self._day_paths = day_paths
-        self._day_words: dict[dt.date, list[tuple[str, frozenset[str], list[str]]]] = {}
-        self._misses: dict[str, str | None] = {}
-
-    def __call__(self, path: str) -> str | None:
-        if path in self._paths:
-            return path
-        try:
-            return self._misses[path]
-        except KeyError:
-            pass
-        found = self._misses[path] = self._fuzzy(path)
-        return found
-
-    def _candidates(self, day: dt.date) -> list[tuple[str, frozenset[str], list[str]]]:
-        words = self._day_words.get(day)
-        if words is None:
-            words = self._day_words[day] = [
-                (candidate, frozenset(split), split)
-                for candidate in self._day_paths.get(day, ())
-                for split in (slug_words(candidate),)
-            ]
-        return words
-
-    def _fuzzy(self, path: str) -> str | None:
+    found: dict[str, str | None] = {}
+    by_day: dict[dt.date, list[tuple[str, list[str]]]] = defaultdict(list)
+    for path in dict.fromkeys(links):
         day = date_from_path(path)
         link_words = slug_words(path)
         if day is None or not link_words:
-            return None
-        head, last = link_words[:-1], link_words[-1]
-        best_path, best_count, tied = None, 0, False
-        for candidate, present, candidate_words in self._candidates(day):
-            count = sum(word in present for word in head)
-            count += last in present or any(word.startswith(last) for word in candidate_words)
-            if count > best_count:
-                best_path, best_count, tied = candidate, count, False
-            elif count == best_count and count:
-                tied = True
-        if best_path is None or tied or best_count < MIN_SHARED_WORDS * len(link_words):
-            return None
-        return best_path
+            found[path] = None
+        else:
+            by_day[day].append((path, link_words))
+    for day, pending in by_day.items():
+        candidates = [(candidate, frozenset(slug_words(candidate))) for candidate in day_paths.get(day, ())]
+        for path, link_words in pending:
+            found[path] = _best_candidate(link_words, candidates)
+    return found
+
+
+def _best_candidate(link_words: list[str], candidates: list[tuple[str, frozenset[str]]]) -> str | None:
+    """`resolve_link`'s same-day rule over (path, slug word set) candidates."""
+    head, last = link_words[:-1], link_words[-1]
+    best_path, best_count, tied = None, 0, False
+    for candidate, present in candidates:
+        count = sum(word in present for word in head)
+        count += last in present or any(word.startswith(last) for word in present)  # `any`: order is moot
+        if count > best_count:
+            best_path, best_count, tied = candidate, count, False
+        elif count == best_count and count:
+            tied = True
+    if best_path is None or tied or best_count < MIN_SHARED_WORDS * len(link_words):
+        return None
+    return best_path

@@ -13,12 +13,13 @@ import operator
 import re
 from array import array
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress, repeat
 
-from gql.archive.text import fold, tokens, words_with_offsets
+from gql.archive.text import ChunkTokens, fold, tokens, words_with_offsets
 
 HEADLINE_WEIGHT = 3  # a word in the headline counts as this many in the body
 K1, B = 1.2, 0.75
@@ -79,119 +80,117 @@ class SearchDocument:
     body: str  # summary and source names
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     key: str
     score: float
 
 
 class _Posting:
-    """One word's documents: numbers ascending, each with its BM25 term weight; those with the word in the headline."""
+    """One word's documents, numbers ascending, with their weighted term frequencies and BM25 term weights."""
 
-    __slots__ = ("numbers", "weights", "in_headline")
+    __slots__ = ("numbers", "frequencies", "_weights")
 
-    def __init__(self, numbers: array, weights: array, in_headline: array) -> None:
+    def __init__(self, numbers: array, frequencies: array) -> None:
         self.numbers = numbers  # array('i'), ascending
-        self.weights = weights  # array('d'), aligned with numbers
-        self.in_headline = in_headline  # array('i'), ascending: the numbers whose headline holds the word
+        self.frequencies = frequencies  # array('i'), aligned with numbers: headline words count HEADLINE_WEIGHT times
+        self._weights: array | None = None
 
     def __len__(self) -> int:
         return len(self.numbers)
 
-    def weight_of(self, number: int) -> float | None:
-        at = bisect_left(self.numbers, number)
-        return self.weights[at] if at < len(self.numbers) and self.numbers[at] == number else None
+    def weights(self, index: SearchIndex) -> array:
+        """array('d') aligned with numbers: the BM25 term weights, computed on first use and kept."""
+        weights = self._weights
+        if weights is None:  # two threads may both compute it: the same floats, either copy will do
+            found = len(self.numbers)
+            idf = math.log(1 + (len(index.documents) - found + 0.5) / (found + 0.5))
+            norms = index.norms
+            weights = self._weights = array("d", [
+                idf * frequency * (K1 + 1) / (frequency + norms[number])
+                for number, frequency in zip(self.numbers, self.frequencies)
+            ])
+        return weights
+
+
+class _Postings(dict[str, list[int]]):
+    def __missing__(self, word: str) -> list[int]:
+        entry: list[int] = []
+        self[word] = entry
+        return entry
 
 
 class SearchIndex:
     """Postings of folded words → documents with their BM25 term weights.
 
-    Immutable once built, so everything BM25 needs but the query (idf, term frequency,
-    document length) is folded into one float per (word, document) at build time: a
-    query's score is a sum of stored floats, in the order the formula adds them.
+    Immutable once built. Everything BM25 needs but the query (idf, term frequency,
+    document length) depends on the word and the document only, so it is folded into one
+    float per (word, document), the first time a query asks for the word: a query's score
+    is then a sum of stored floats, added in the order the formula adds them.
     Document numbers are the order of the documents given to the constructor.
     """
 
     def __init__(self, documents: Iterable[SearchDocument]) -> None:
         self.documents: list[SearchDocument] = list(documents)
-        raw: dict[str, list[int]] = {}  # word → [number, weighted frequency, number, ...]
-        in_headline: dict[str, list[int]] = {}
+        words = ChunkTokens()
+        raw = _Postings()  # word → [number, weighted frequency, number, ...], numbers ascending
         headlines: list[str] = []  # " folded headline words " per document: headline bonus and phrases
         lengths: list[int] = []
+        consume = deque(maxlen=0).extend
         for number, document in enumerate(self.documents):
-            headline = tokens(document.headline)
-            body = tokens(document.body)
+            headline = words.of(document.headline)
             headlines.append(" " + " ".join(headline) + " ")
-            counts = Counter(body)
-            for word, count in Counter(headline).items():
-                counts[word] += HEADLINE_WEIGHT * count
-                found = in_headline.get(word)
-                if found is None:
-                    in_headline[word] = [number]
-                else:
-                    found.append(number)
-            for word, count in counts.items():
-                entry = raw.get(word)
-                if entry is None:
-                    raw[word] = [number, count]
-                else:
-                    entry += (number, count)
-            lengths.append(HEADLINE_WEIGHT * len(headline) + len(body))
+            counted = headline * HEADLINE_WEIGHT + words.of(document.body)  # a headline word counts as HEADLINE_WEIGHT
+            lengths.append(len(counted))
+            counts = Counter(counted)
+            consume(map(list.extend, map(raw.__getitem__, counts), zip(repeat(number), counts.values())))
+        del words
         self.lengths = lengths
         self.average_length = (sum(lengths) / len(lengths)) if lengths else 1.0
+        self.norms = array("d", [K1 * (1 - B + B * length / self.average_length) for length in lengths])
         self._headlines = headlines
         self._postings: dict[str, _Posting] = {}
-        total = len(self.documents)
-        norms = [K1 * (1 - B + B * length / self.average_length) for length in lengths]
-        for word, entry in raw.items():
-            numbers, frequencies = entry[0::2], entry[1::2]
-            found = len(numbers)
-            idf = math.log(1 + (total - found + 0.5) / (found + 0.5))
-            weights = array("d", [
-                idf * frequency * (K1 + 1) / (frequency + norms[number])
-                for number, frequency in zip(numbers, frequencies)
-            ])
-            self._postings[word] = _Posting(array("i", numbers), weights, array("i", in_headline.get(word, ())))
+        while raw:  # word by word, so the build never holds both forms of every posting
+            word, entry = raw.popitem()
+            self._postings[word] = _Posting(array("i", entry[0::2]), array("i", entry[1::2]))
         self.vocabulary = sorted(self._postings)
 
     def search(self, query: SearchQuery) -> list[Hit]:
         """Every matching document, best first (ties by key, for stable paging)."""
         scores = self.scores(query)
-        order = sorted(scores, key=self._key_rank.__getitem__)
-        order.sort(key=scores.__getitem__, reverse=True)  # stable: equal scores stay in key order
-        documents = self.documents
-        return [Hit(documents[number].key, scores[number]) for number in order]
+        order = self.order(scores, scores)
+        return list(map(Hit, map(self._keys.__getitem__, order), map(scores.__getitem__, order)))
+
+    def order(self, numbers: Iterable[int], scores: dict[int, float]) -> list[int]:
+        """`numbers` (all in `scores`) best first, ties by key: as sorting by (-score, key), without a tuple each."""
+        ordered = sorted(numbers, key=self._key_rank.__getitem__)
+        ordered.sort(key=scores.__getitem__, reverse=True)  # stable, also reversed: equal scores stay in key order
+        return ordered
 
     def scores(self, query: SearchQuery) -> dict[int, float]:
         """Document number → score of every matching document, unordered (`search` orders them)."""
-        groups: list[_Posting | dict[int, float]] = []  # one per word, then one per prefix: any of it matches
+        groups: list[_Group] = []  # one per word, then one per prefix: any of its words matches
         for word in query.words:
             posting = self._postings.get(word)
             if posting is None:
                 return {}
-            groups.append(posting)
+            groups.append(_Group.of(posting, self))
         for prefix in query.prefixes:
             expanded = [self._postings[word] for word in self._expand(prefix)]
             if not expanded:
                 return {}
-            groups.append(expanded[0] if len(expanded) == 1 else _best_of(expanded))
+            groups.append(_Group.of(expanded[0], self) if len(expanded) == 1 else _Group.best_of(expanded, self))
         if not groups:
             return {}
-        numbers = self._matching_all(groups)
+        numbers = _matching_all(groups)
         if query.phrases and numbers:
             numbers = self._with_phrases(numbers, query.phrases)
-        if len(groups) == 1:
-            group = groups[0]
-            if isinstance(group, dict):
-                scores = group if len(numbers) == len(group) else {number: group[number] for number in numbers}
-            elif len(numbers) == len(group):
-                scores = dict(zip(group.numbers, group.weights))
-            else:
-                scores = {number: group.weight_of(number) for number in numbers}  # type: ignore[misc]
+        if len(groups) == 1 and len(numbers) == len(groups[0]):
+            scores = groups[0].as_dict()
         else:  # a sum in the order of the groups, as BM25 adds its terms: the same floats to the last bit
-            totals = _weights(groups[0], numbers)  # 0 + the first term is the first term
+            totals: Iterable[float] = groups[0].weights_of(numbers)  # 0 + the first term is the first term
             for group in groups[1:]:
-                totals = map(operator.add, totals, _weights(group, numbers))
+                totals = map(operator.add, totals, group.weights_of(numbers))
             scores = dict(zip(numbers, totals))
         if not query.prefixes and scores:
             self._add_headline_bonus(scores, query.sequence or query.words)
@@ -205,25 +204,6 @@ class SearchIndex:
                 break
             expanded.append(word)
         return expanded
-
-    @staticmethod
-    def _matching_all(groups: list[_Posting | dict[int, float]]) -> list[int]:
-        """Numbers in every group, smallest group first; ascending."""
-        by_size = sorted(groups, key=len)
-        smallest = by_size[0]
-        numbers = list(smallest) if isinstance(smallest, dict) else list(smallest.numbers)
-        for group in by_size[1:]:
-            if not numbers:
-                break
-            if isinstance(group, dict):
-                numbers = [number for number in numbers if number in group]
-            elif len(group) > 8 * len(numbers):  # a few lookups by bisection beat reading the whole posting
-                numbers = [number for number in numbers if group.weight_of(number) is not None]
-            else:
-                present = set(group.numbers)
-                numbers = [number for number in numbers if number in present]
-        numbers.sort()
-        return numbers
 
     def _with_phrases(self, numbers: list[int], phrases: Sequence[tuple[str, ...]]) -> list[int]:
         """Numbers of the documents holding every phrase word for word, in the headline or the body."""
@@ -249,44 +229,86 @@ class SearchIndex:
     def _add_headline_bonus(self, scores: dict[int, float], wanted_words: tuple[str, ...]) -> None:
         """A headline equal to the query ranks first, then headlines holding it as a phrase."""
         wanted = " " + " ".join(wanted_words) + " "
-        postings = [self._postings.get(word) for word in set(wanted_words)]
-        if not postings or None in postings:
-            return
         headlines = self._headlines
-        for number in min((posting.in_headline for posting in postings), key=len):  # type: ignore[union-attr]
-            if number in scores:
-                headline = headlines[number]
-                if headline == wanted:
-                    scores[number] += EXACT_HEADLINE_BONUS
-                elif wanted in headline:
-                    scores[number] += HEADLINE_PHRASE_BONUS
+        numbers = list(scores)
+        phrase = list(compress(numbers, map(operator.contains, map(headlines.__getitem__, numbers), repeat(wanted))))
+        exact = list(compress(phrase, map(operator.eq, map(headlines.__getitem__, phrase), repeat(wanted))))
+        exact_scores = [scores[number] + EXACT_HEADLINE_BONUS for number in exact]
+        scores.update(zip(phrase, map(operator.add, map(scores.__getitem__, phrase), repeat(HEADLINE_PHRASE_BONUS))))
+        scores.update(zip(exact, exact_scores))
+
+    @cached_property
+    def _keys(self) -> list[str]:
+        return [document.key for document in self.documents]
 
     @cached_property
     def _key_rank(self) -> list[int]:
         """Document number → place of its key in key order: ties in score go by key."""
         rank = [0] * len(self.documents)
-        for place, number in enumerate(sorted(range(len(self.documents)), key=lambda n: self.documents[n].key)):
+        for place, number in enumerate(sorted(range(len(self.documents)), key=self._keys.__getitem__)):
             rank[number] = place
         return rank
 
 
-def _best_of(postings: list[_Posting]) -> dict[int, float]:
-    """Number → the highest weight any of the postings gives it (a prefix matches its best word)."""
-    best: dict[int, float] = {}
-    for posting in postings:
-        for number, weight in zip(posting.numbers, posting.weights):
-            if weight > best.get(number, 0.0):
-                best[number] = weight
-    return best
+class _Group:
+    """The documents one query term matches, each with its term weight: a word, or a prefix's best word."""
+
+    __slots__ = ("numbers", "weights", "_by_number")
+
+    def __init__(self, numbers: Sequence[int], weights: Sequence[float], by_number: dict[int, float] | None = None) -> None:
+        self.numbers, self.weights, self._by_number = numbers, weights, by_number
+
+    @classmethod
+    def of(cls, posting: _Posting, index: SearchIndex) -> _Group:
+        return cls(posting.numbers, posting.weights(index))
+
+    @classmethod
+    def best_of(cls, postings: list[_Posting], index: SearchIndex) -> _Group:
+        """Number → the highest weight any of the words gives it (as `max` over the words would)."""
+        best: dict[int, float] = {}
+        for posting in postings:
+            for number, weight in zip(posting.numbers, posting.weights(index)):
+                if weight > best.get(number, 0.0):
+                    best[number] = weight
+        numbers = sorted(best)
+        return cls(numbers, list(map(best.__getitem__, numbers)), best)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def as_dict(self) -> dict[int, float]:
+        return dict(self._by_number) if self._by_number is not None else dict(zip(self.numbers, self.weights))
+
+    def _sparse(self, wanted: int) -> bool:
+        """Whether looking `wanted` numbers up by bisection beats reading the whole group into a dict."""
+        return self._by_number is None and len(self.numbers) > 8 * wanted
+
+    def holds(self, numbers: list[int]) -> list[int]:
+        if self._sparse(len(numbers)):
+            found, at = self.numbers, bisect_left
+            size = len(found)
+            return [number for number in numbers if (i := at(found, number)) < size and found[i] == number]
+        present = self._by_number if self._by_number is not None else set(self.numbers)
+        return [number for number in numbers if number in present]
+
+    def weights_of(self, numbers: list[int]) -> Iterable[float]:
+        """The weights of `numbers`, all of them in the group."""
+        if self._sparse(len(numbers)):
+            found, weights = self.numbers, self.weights
+            return (weights[bisect_left(found, number)] for number in numbers)
+        by_number = self._by_number if self._by_number is not None else dict(zip(self.numbers, self.weights))
+        return map(by_number.__getitem__, numbers)
 
 
-def _weights(group: _Posting | dict[int, float], numbers: list[int]) -> Iterable[float]:
-    if isinstance(group, dict):
-        return map(group.__getitem__, numbers)
-    if len(group) > 8 * len(numbers):
-        return map(group.weight_of, numbers)  # type: ignore[arg-type]
-    weights = dict(zip(group.numbers, group.weights))
-    return map(weights.__getitem__, numbers)
+def _matching_all(groups: list[_Group]) -> list[int]:
+    """Numbers in every group, ascending: start from the smallest group."""
+    by_size = sorted(groups, key=len)
+    numbers = list(by_size[0].numbers)
+    for group in by_size[1:]:
+        if not numbers:
+            break
+        numbers = group.holds(numbers)
+    return numbers
 
 
 def highlight(text: str, query: SearchQuery, max_chars: int = SNIPPET_CHARS) -> str | None:

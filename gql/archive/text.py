@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from itertools import chain
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -53,3 +54,20 @@ def words_with_offsets(text: str) -> Iterator[tuple[str, int, int]]:
     for match in _WORD.finditer(text):
         for word in _WORD.findall(fold(match.group())):
             yield word, match.start(), match.end()
+
+
+class ChunkTokens(dict[str, tuple[str, ...]]):
+    """`tokens` of many texts at once, remembering the words of each whitespace-separated chunk.
+
+    Exactly `tokens(text)`, since every whitespace character folds to characters that are
+    no part of a word, so a word never runs across whitespace. For building an index: a
+    corpus repeats its chunks (`the`, `Police,`) so often that folding each only once and
+    looking up the rest is several times faster than folding whole texts.
+    """
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        words = self[chunk] = tuple(tokens(chunk))
+        return words
+
+    def of(self, text: str) -> list[str]:
+        return list(chain.from_iterable(map(self.__getitem__, text.split())))

@@ -24,7 +24,7 @@ SCHEMA_VERSION = 1
 EVENTS_TABLE = "events"
 META_TABLE = "meta"
 DEFAULT_STORE = Path("data/newsgraph.json")
-BOOKKEEPING = ("file", "content_hash")  # where a document was read from, not what it says
+BOOKKEEPING = ("file", "content_hash", "file_stat")  # where a document was read from, not what it says
 
 
 class StoreError(Exception):
