@@ -81,7 +81,7 @@ def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = 
     query, scores = None, {}
     if criteria.text is not None:
         query = _parse_text(criteria.text)
-        scores = {archive.rank[hit.key]: hit.score for hit in archive.search_index.search(query)}
+        scores = archive.search_index.scores(query)  # document numbers are archive positions
         narrowing.append(set(scores))
     if not narrowing:
         return Selection(span)
@@ -122,7 +122,7 @@ def ordered(archive: Archive, selection: Selection, order: Order) -> tuple[Seque
         def relevance_key(position: int) -> tuple:
             return (-scores[position], archive.ascending[position])
 
-        return sorted(selection.positions, key=relevance_key), relevance_key, "relevance", False
+        return archive.search_index.order(selection.positions, scores), relevance_key, "relevance", False
 
     def date_key(position: int) -> tuple:
         return (archive.dates[position].isoformat(), archive.ascending[position])

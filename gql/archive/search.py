@@ -80,12 +80,6 @@ class SearchDocument:
     body: str  # summary and source names
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    key: str
-    score: float
-
-
 class _Posting:
     """One word's documents, numbers ascending, with their weighted term frequencies and BM25 term weights."""
 
@@ -154,12 +148,6 @@ class SearchIndex:
             word, entry = raw.popitem()
             self._postings[word] = _Posting(array("i", entry[0::2]), array("i", entry[1::2]))
         self.vocabulary = sorted(self._postings)
-
-    def search(self, query: SearchQuery) -> list[Hit]:
-        """Every matching document, best first (ties by key, for stable paging)."""
-        scores = self.scores(query)
-        order = self.order(scores, scores)
-        return list(map(Hit, map(self._keys.__getitem__, order), map(scores.__getitem__, order)))
 
     def order(self, numbers: Iterable[int], scores: dict[int, float]) -> list[int]:
         """`numbers` (all in `scores`) best first, ties by key: as sorting by (-score, key), without a tuple each."""
