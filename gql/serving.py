@@ -69,7 +69,10 @@ def app_from_environment() -> Starlette:
 
 
 def _markdown_changes() -> Callable[..., bool]:
-    """Changes worth a reload: markdown files, and deleted entries without a suffix (a removed directory).
+    """Changes worth a reload: markdown files, and directories added or removed.
+
+    A new directory counts because files written into it before the watch on it is
+    armed raise no event of their own: the load that follows scans it whole.
 
     The store's own files (`.json`, `.lock`) never count, so a store kept inside the
     data directory does not wake the watcher with its own writes.
@@ -80,7 +83,7 @@ def _markdown_changes() -> Callable[..., bool]:
         def __call__(self, change: Change, path: str) -> bool:
             if not super().__call__(change, path):
                 return False
-            return path.endswith(".md") or (change == Change.deleted and not Path(path).suffix)
+            return path.endswith(".md") or os.path.isdir(path) or (change == Change.deleted and not Path(path).suffix)
 
     return MarkdownChanges()
 
@@ -89,7 +92,12 @@ def watch_directory(store: EventStore, data: Path, stop: threading.Event, say: C
     """Until `stop` is set: after each batch of markdown changes under `data`, load it into the store (with prune)."""
     from watchfiles import watch
 
-    for changes in watch(data, watch_filter=_markdown_changes(), stop_event=stop, raise_interrupt=False):
+    caught_up = False
+    for changes in watch(data, watch_filter=_markdown_changes(), stop_event=stop, raise_interrupt=False,
+                         yield_on_timeout=True, rust_timeout=1_000):
+        if not changes and caught_up:
+            continue  # a quiet second
+        caught_up = True  # the first quiet second: the watch is armed; load once for changes made before it was
         try:
             report = load_files(store, [data], LoadOptions(prune=True))
         except Exception as error:  # a failed load must not end the watch: the store keeps its last good state
