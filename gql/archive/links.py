@@ -20,39 +20,8 @@ def slug_words(path: str) -> list[str]:
     return [word for word in slug_from_path(path).split("-") if word]
 
 
-def shared_words(link_words: Sequence[str], candidate_words: Sequence[str]) -> int:
-    """How many link words the candidate has; a cut last word counts when it starts a word there."""
-    present = set(candidate_words)
-    count = sum(word in present for word in link_words[:-1])
-    if link_words:
-        last = link_words[-1]
-        count += last in present or any(word.startswith(last) for word in candidate_words)
-    return count
-
-
-def resolve_link(path: str, paths: Mapping[str, object], day_paths: Mapping[dt.date, Sequence[str]]) -> str | None:
-    """The archive path a related link means, or None (no match, or a tie)."""
-    if path in paths:
-        return path
-    day = date_from_path(path)
-    link_words = slug_words(path)
-    if day is None or not link_words:
-        return None
-    best_path, best_count, tied = None, 0, False
-    for candidate in day_paths.get(day, ()):
-        count = shared_words(link_words, slug_words(candidate))
-        if count > best_count:
-            best_path, best_count, tied = candidate, count, False
-        elif count == best_count and count:
-            tied = True
-    if best_path is None or tied or best_count < MIN_SHARED_WORDS * len(link_words):
-        return None
-    return best_path
-
-
-
 def resolve_misses(links: Iterable[str], day_paths: Mapping[dt.date, Sequence[str]]) -> dict[str, str | None]:
-    """`resolve_link` for many links that are not archive paths, each day's slugs split once.
+    """The archive path each link means (None: no match, or a tie), for links that are not archive paths.
 
     The links are grouped by the day in their path, so a day's candidate words are made
     once for all the links into that day and dropped before the next day's.
@@ -74,7 +43,8 @@ def resolve_misses(links: Iterable[str], day_paths: Mapping[dt.date, Sequence[st
 
 
 def _best_candidate(link_words: list[str], candidates: list[tuple[str, frozenset[str]]]) -> str | None:
-    """`resolve_link`'s same-day rule over (path, slug word set) candidates."""
+    """The same-day rule over (path, slug word set) candidates: most link words found there, a cut
+    last word counting when it starts a word there; a tie or under 80% of the link's words is no match."""
     head, last = link_words[:-1], link_words[-1]
     best_path, best_count, tied = None, 0, False
     for candidate, present in candidates:
