@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gql.parse import ParseLimits, Problem, Severity, parse_event
 from gql.store import Document, EventStore, event_to_document
-from gql.store import store as _store_module
+from gql.store.store import STAT_KEY
 
 PARALLEL_THRESHOLD = 2_000  # below this, starting worker processes costs more than it saves
 DEFAULT_MAX_FILE_BYTES = 1_000_000
@@ -32,10 +32,9 @@ CHUNKSIZE = 256  # files per pool task: few enough round trips, small enough to 
 # ctime and inode is missed. ctime cannot be set from user space and changes on every
 # write, so that takes a file changed within one timestamp tick of the stat that was
 # recorded; such "racy" stats are not recorded at all: a file changed less than
-# RACY_SECONDS before it was read is read and hashed again next time (and its stat
+# RACY_NS before it was read is read and hashed again next time (and its stat
 # recorded then, when it has settled). Where stats differ, the content hash still
 # decides whether the file is parsed again.
-STAT_KEY = "file_stat"
 RACY_NS = 2_000_000_000
 
 
@@ -200,7 +199,7 @@ def _stat_of(status: os.stat_result) -> list[int]:
 
 
 def _read_and_parse(
-    file: str, options: LoadOptions, known_at: Callable[[str], _Known | None], record_stat: bool, locator: _Locator
+    file: str, options: LoadOptions, known_at: Callable[[str], _Known | None], locator: _Locator
 ) -> _FileOutcome:
     """Resolve, stat, and read and parse one file unless the store already holds it (see STAT_KEY)."""
     try:
@@ -210,7 +209,7 @@ def _read_and_parse(
             return _rejected(file, None, 1, f"file is {size:,} bytes, over the limit of {options.max_file_bytes:,}",
                              location)
         known = known_at(location)
-        stat = _stat_of(status) if record_stat else None
+        stat: list[int] | None = _stat_of(status)
         if known is not None and stat is not None and known.stat == stat:
             return _FileOutcome(file, known.content_hash, None, (), location, unchanged=True, stat=stat)
         with open(file, "rb") as handle:
@@ -270,18 +269,18 @@ def _rejected(file: str, digest: str | None, line: int, message: str, location: 
 
 
 # A pool worker's load: set by `_start_worker` (with fork, inherited as it is).
-_WORKER: tuple[LoadOptions, dict[str, _Known], bool, _Locator] | None = None
+_WORKER: tuple[LoadOptions, dict[str, _Known], _Locator] | None = None
 
 
-def _start_worker(parent: int | None, options: LoadOptions, known: dict[str, _Known], record_stat: bool) -> None:
+def _start_worker(parent: int | None, options: LoadOptions, known: dict[str, _Known]) -> None:
     global _WORKER
-    _WORKER = (options, known, record_stat, _Locator())
+    _WORKER = (options, known, _Locator())
     _exit_with_parent(parent)
 
 
 def _worker_job(file: str) -> _FileOutcome:
-    options, known, record_stat, locator = _WORKER
-    return _read_and_parse(file, options, known.get, record_stat, locator)
+    options, known, locator = _WORKER
+    return _read_and_parse(file, options, known.get, locator)
 
 
 def _exit_with_parent(parent: int | None) -> None:
@@ -302,17 +301,16 @@ def _exit_with_parent(parent: int | None) -> None:
 
 
 def _outcomes(
-    files: list[str], options: LoadOptions, known: dict[str, _Known], record_stat: bool,
-    progress: Callable[[int], None],
+    files: list[str], options: LoadOptions, known: dict[str, _Known], progress: Callable[[int], None]
 ) -> Iterator[_FileOutcome]:
     """Every file's outcome, in order; files whose stat is what the store recorded are not even read."""
     locator = _Locator()
     prescanned: list[_FileOutcome | None] = [None] * len(files)
-    if record_stat and known:
+    if known:
         for position, file in enumerate(files):
             prescanned[position] = _unchanged_by_stat(file, options, known, locator)
     pending = [file for file, outcome in zip(files, prescanned) if outcome is None]
-    parsed = _read_and_parse_all(pending, options, known, record_stat, locator)
+    parsed = _read_and_parse_all(pending, options, known, locator)
     for outcome in prescanned:
         yield outcome if outcome is not None else next(parsed)
         progress(1)
@@ -334,7 +332,7 @@ def _unchanged_by_stat(
 
 
 def _read_and_parse_all(
-    files: list[str], options: LoadOptions, known: dict[str, _Known], record_stat: bool, locator: _Locator
+    files: list[str], options: LoadOptions, known: dict[str, _Known], locator: _Locator
 ) -> Iterator[_FileOutcome]:
     """Read and parse in order: in this process for small batches, else in a pool of workers.
 
@@ -346,12 +344,12 @@ def _read_and_parse_all(
     workers = options.workers or os.cpu_count() or 1
     if len(files) < PARALLEL_THRESHOLD or workers < 2:
         for file in files:
-            yield _read_and_parse(file, options, known.get, record_stat, locator)
+            yield _read_and_parse(file, options, known.get, locator)
         return
     context = _pool_context()
     parent = os.getpid() if context.get_start_method() == "fork" else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                             initargs=(parent, options, known, record_stat)) as pool:
+                             initargs=(parent, options, known)) as pool:
         chunksize = max(1, min(CHUNKSIZE, len(files) // (workers * 4)))
         yield from pool.map(_worker_job, files, chunksize=chunksize)
 
@@ -390,16 +388,15 @@ def _load_files_locked(
     files = [str(p) for p in markdown_files(roots)]
     stored = store.documents()
     stored_by_file = {d["file"]: d for d in stored if d.get("file")}
-    record_stat = STAT_KEY in _store_module.BOOKKEEPING  # a stat must not count as a change of content
     known = {
-        file: _Known(d["content_hash"], d.get(STAT_KEY) if record_stat else None)
+        file: _Known(d["content_hash"], d.get(STAT_KEY))
         for file, d in stored_by_file.items()
         if d.get("content_hash")
     }
     report = LoadReport()
     batch = _Batch()
     seen_files: set[str] = set()
-    for outcome in _outcomes(files, options, known, record_stat, progress):
+    for outcome in _outcomes(files, options, known, progress):
         location = outcome.location or _resolved(outcome.file)
         seen_files.add(location)
         unchanged = stored_by_file.get(location) if outcome.unchanged else None

@@ -49,9 +49,12 @@ class AtomicJSONStorage(Storage):
             replace_file(self.path, orjson.dumps(data))
 
     @contextlib.contextmanager
-    def deferred(self) -> Iterator[None]:
-        """Hold writes in memory and write the result once, when the block ends without error."""
-        self._deferring, self._pending = True, None
+    def deferred(self, current: dict[str, Any] | None = None) -> Iterator[None]:
+        """Hold writes in memory and write the result once, when the block ends without error.
+
+        `current`: the store as already decoded by this writer under its lock, so it is not read again.
+        """
+        self._deferring, self._pending = True, current
         try:
             yield
             if self._pending is not None:

@@ -24,7 +24,8 @@ SCHEMA_VERSION = 1
 EVENTS_TABLE = "events"
 META_TABLE = "meta"
 DEFAULT_STORE = Path("data/newsgraph.json")
-BOOKKEEPING = ("file", "content_hash", "file_stat")  # where a document was read from, not what it says
+STAT_KEY = "file_stat"  # the file's [size, mtime_ns, ctime_ns, inode] when read (see gql.loader)
+BOOKKEEPING = ("file", "content_hash", STAT_KEY)  # where a document was read from, not what it says
 
 
 class StoreError(Exception):
@@ -52,11 +53,18 @@ class EventStore:
     def __init__(self, path: str | os.PathLike[str], lock_timeout: float = 60.0) -> None:
         self.path = Path(path)
         self.lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout)
+        self._decoded_under_lock: dict | None = None  # what a writer read, reused by its write
 
     def documents(self) -> list[Document]:
-        """Every stored event document (a snapshot; no lock needed)."""
+        """Every stored event document (a snapshot; no lock needed).
+
+        Read by a writer holding the lock, the decoded store is kept for its `write`: nobody
+        else can change the file meanwhile, so a load decodes the store once, not twice.
+        """
         data = read_store_file(self.path) or {}
         _check_version(self.path, data)
+        if self.lock.is_locked:
+            self._decoded_under_lock = data
         return list(data.get(EVENTS_TABLE, {}).values())
 
     @contextlib.contextmanager
@@ -76,6 +84,8 @@ class EventStore:
         try:
             yield
         finally:
+            if self.lock.lock_counter == 1:
+                self._decoded_under_lock = None  # the last release: the file may change from now on
             self.lock.release()
 
     def write(self, upserts: Iterable[Document], removals: Iterable[str] = ()) -> WriteSummary:
@@ -93,7 +103,8 @@ class EventStore:
 
         database = TinyDB(self.path, storage=make_storage)
         storage = storage_holder[0]
-        with storage.deferred():
+        decoded, self._decoded_under_lock = self._decoded_under_lock, None  # used once: the write changes it
+        with storage.deferred(decoded):
             _check_version(self.path, storage.read() or {})
             events = database.table(EVENTS_TABLE, cache_size=0)
             stored = {document["path"]: document for document in events.all()}
