@@ -19,6 +19,7 @@ from gql.api.fastpath import shortcut_plain_resolvers
 from gql.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule, query_cost_rule
 from gql.api.mutation import Mutation
 from gql.api.query import Query
+from gql.api.stack import RoomyExecutionContext
 from gql.api.subscription import Subscription
 from gql.api.types import Day, Event, Publisher, Tag
 
@@ -71,6 +72,7 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         types=[Event, Tag, Day, Publisher],
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch}),
+        execution_context_class=RoomyExecutionContext,  # graphql-core's recursion without frame-chunk churn
     )
     shortcut_plain_resolvers(schema)  # argument-less method fields called directly (fastpath.py)
     return schema
