@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from gql.archive import Archive
-from gql.archive.archive import collector_paused
 from gql.changes import ChangeFeed, diff_archives
+from gql.collector import collector_paused
 from gql.store import EventStore
 
 log = logging.getLogger("newsgraph")

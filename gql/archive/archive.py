@@ -6,18 +6,17 @@ it in, so a request in flight keeps the archive it started with.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
 from gql.archive.links import resolve_misses
 from gql.archive.search import SearchDocument, SearchIndex
+from gql.collector import collector_paused
 from gql.parse.model import Event
 from gql.store.documents import Document, document_to_event
 
@@ -59,24 +58,6 @@ class _DomainCache:
         except KeyError:
             domain = self._domains[key] = publisher_domain(key)
             return domain
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while an archive is built.
-
-    A build allocates millions of acyclic objects; each generation-0 collection would walk
-    the young ones and every full collection the whole (growing) heap, about half the
-    build's CPU at 100k events. Nothing a build makes is cyclic, so refcounting frees all its
-    garbage. The switch is process-wide: other threads' cyclic garbage waits until the end.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def tag_key(name: str) -> str:

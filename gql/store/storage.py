@@ -3,7 +3,8 @@
 TinyDB's JSONStorage rewrites the file in place, so a crash mid-write can leave a
 truncated or mixed file. Here every write goes to a temporary file in the same
 directory, is fsynced, and is renamed over the old one: a reader or a crash sees
-either the old content or the new, never a mix.
+either the old content or the new, never a mix. The file holds slices of
+documents on lines of their own (layout.py), so stores past orjson's 2 GiB limit decode.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 from tinydb.storages import Storage
+
+from gql.collector import collector_paused
+from gql.store.layout import LayoutError, decode_store, encode_store
 
 
 _TEMPORARY_SUFFIX = ".tmp"
@@ -46,7 +49,7 @@ class AtomicJSONStorage(Storage):
         if self._deferring:
             self._pending = data
         else:
-            replace_file(self.path, orjson.dumps(data))
+            replace_file(self.path, encode_store(data))
 
     @contextlib.contextmanager
     def deferred(self, current: dict[str, Any] | None = None) -> Iterator[None]:
@@ -58,7 +61,7 @@ class AtomicJSONStorage(Storage):
         try:
             yield
             if self._pending is not None:
-                replace_file(self.path, orjson.dumps(self._pending))
+                replace_file(self.path, encode_store(self._pending))
         finally:
             self._deferring, self._pending = False, None
 
@@ -69,15 +72,14 @@ class AtomicJSONStorage(Storage):
 def read_store_file(path: Path) -> dict[str, Any] | None:
     """The decoded store, None when there is no file yet (or it is empty)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle, collector_paused():
+            data = decode_store(handle, os.fstat(handle.fileno()).st_size)
     except FileNotFoundError:
         return None
-    if not raw.strip():
-        return None
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
+    except LayoutError as error:
         raise StoreCorrupt(f"{path}: not a JSON store ({error})") from None
+    if data is None:
+        return None
     if not isinstance(data, dict):
         raise StoreCorrupt(f"{path}: not a TinyDB store (top level is not an object)")
     return data
@@ -102,8 +104,8 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
     return stale
 
 
-def replace_file(path: Path, content: bytes) -> None:
-    """Write `content` to a temporary sibling, fsync it, rename it over `path`, fsync the directory.
+def replace_file(path: Path, content: bytes | Iterable[bytes]) -> None:
+    """Write `content` (bytes, or pieces of them) to a temporary sibling, fsync it, rename it over `path`, fsync the directory.
 
     The new file keeps the permissions of the one it replaces (mkstemp's are 0600).
     """
@@ -116,7 +118,10 @@ def replace_file(path: Path, content: bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             os.fchmod(handle.fileno(), mode)
-            handle.write(content)
+            if isinstance(content, bytes):
+                handle.write(content)
+            else:
+                handle.writelines(content)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

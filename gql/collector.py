@@ -1,0 +1,25 @@
+"""Pausing Python's cyclic garbage collector while millions of acyclic objects are made."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (decoding a store, building an archive).
+
+    Each generation-0 collection walks the young objects and every full collection the
+    whole, growing heap: about half the CPU of decoding a store or building an archive
+    of 100k events. Nothing these make is cyclic, so refcounting frees all their garbage.
+    The switch is process-wide: other threads' cyclic garbage waits until the end.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
