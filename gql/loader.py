@@ -22,7 +22,8 @@ from gql.parse import ParseLimits, Problem, Severity, parse_event
 from gql.store import Document, EventStore, event_to_document
 from gql.store.store import STAT_KEY
 
-PARALLEL_THRESHOLD = 2_000  # below this, starting worker processes costs more than it saves
+PARALLEL_THRESHOLD = 2_000  # files; below this, starting a fork server and its workers costs more than it saves
+FORK_PARALLEL_THRESHOLD = 200  # files; forked workers start in milliseconds, so a 1% reload of 100k uses both cores
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 CHUNKSIZE = 256  # files per pool task: few enough round trips, small enough to keep both cores busy to the end
 
@@ -342,12 +343,13 @@ def _read_and_parse_all(
     held mid-operation, so they use a fork server instead.
     """
     workers = options.workers or os.cpu_count() or 1
-    if len(files) < PARALLEL_THRESHOLD or workers < 2:
+    context = _pool_context()
+    forked = context.get_start_method() == "fork"
+    if len(files) < (FORK_PARALLEL_THRESHOLD if forked else PARALLEL_THRESHOLD) or workers < 2:
         for file in files:
             yield _read_and_parse(file, options, known.get, locator)
         return
-    context = _pool_context()
-    parent = os.getpid() if context.get_start_method() == "fork" else None
+    parent = os.getpid() if forked else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                              initargs=(parent, options, known)) as pool:
         chunksize = max(1, min(CHUNKSIZE, len(files) // (workers * 4)))
