@@ -82,6 +82,8 @@ def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = 
     if criteria.text is not None:
         query = _parse_text(criteria.text)
         scores = archive.search_index.scores(query)  # document numbers are archive positions
+        if not narrowing:  # the text alone: its matches, ascending (keyed in ascending order: a linear sort)
+            return Selection(_clip(sorted(scores), span), query, scores)
         narrowing.append(set(scores))
     if not narrowing:
         return Selection(span)
