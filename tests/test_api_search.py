@@ -210,3 +210,20 @@ def test_no_hits_is_an_empty_connection(api: ApiClient) -> None:
     page = fetch_page(api, searching("xylophonequartz"), first=5)
     assert page == {"totalCount": 0, "edges": [], "pageInfo": {
         "hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None}}
+
+
+# -- remembered rankings --------------------------------------------------------------------
+def test_recent_searches_are_remembered_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gql.archive import search as search_module
+    from gql.archive.search import SearchDocument, SearchIndex, parse_query
+
+    index = SearchIndex(SearchDocument(f"/news/{n:03}", f"storm {'river ' * (n % 4)}city {n}", "") for n in range(60))
+    storm, river = parse_query("storm"), parse_query("river")
+    first = index.matches(storm)
+    assert index.matches(storm) is first  # paging on, or asking again, reuses the scores and the ranking
+    assert first.best_first == index.order(first.scores, first.scores)
+    assert len(first.best_first) == 60 and len(index.matches(river).best_first) == 45
+    monkeypatch.setattr(search_module, "RANKED_CACHE_MATCHES", 100)
+    index.matches(parse_query("city"))  # 60 + 45 + 60 matches > 100: the oldest (storm) goes
+    assert index.matches(storm) is not first
+    assert index.matches(storm).scores == first.scores

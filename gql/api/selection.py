@@ -14,6 +14,7 @@ from enum import Enum
 
 from gql.api.errors import UserInputError
 from gql.archive import Archive, SearchQuery, SearchQueryError, parse_query
+from gql.archive.search import Matches
 from gql.archive.archive import Positions
 
 MAX_FILTER_TAGS = 50
@@ -45,6 +46,7 @@ class Selection:
     positions: Sequence[int]
     query: SearchQuery | None = None
     scores: dict[int, float] = field(default_factory=dict)
+    matches: Matches | None = None  # the text's matches as the index keeps them, when `positions` is all of them
 
 
 def check_criteria(criteria: Criteria) -> None:
@@ -81,9 +83,11 @@ def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = 
     query, scores = None, {}
     if criteria.text is not None:
         query = _parse_text(criteria.text)
-        scores = archive.search_index.scores(query)  # document numbers are archive positions
-        if not narrowing:  # the text alone: its matches, ascending (keyed in ascending order: a linear sort)
-            return Selection(_clip(sorted(scores), span), query, scores)
+        if not narrowing:  # the text alone: the index's ranking, and its matches ascending
+            matches = archive.search_index.matches(query)  # document numbers are archive positions
+            positions = _clip(sorted(matches.scores), span)  # keyed in ascending order: a linear sort
+            return Selection(positions, query, matches.scores, matches if len(positions) == len(matches.scores) else None)
+        scores = archive.search_index.scores(query)
         narrowing.append(set(scores))
     if not narrowing:
         return Selection(span)
@@ -124,7 +128,11 @@ def ordered(archive: Archive, selection: Selection, order: Order) -> tuple[Seque
         def relevance_key(position: int) -> tuple:
             return (-scores[position], archive.ascending[position])
 
-        return archive.search_index.order(selection.positions, scores), relevance_key, "relevance", False
+        if selection.matches is not None:
+            ranked = selection.matches.best_first  # sorted once per query while the index remembers it
+        else:
+            ranked = archive.search_index.order(selection.positions, scores)
+        return ranked, relevance_key, "relevance", False
 
     def date_key(position: int) -> tuple:
         return (archive.dates[position].isoformat(), archive.ascending[position])

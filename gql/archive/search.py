@@ -11,9 +11,10 @@ import html
 import math
 import operator
 import re
+import threading
 from array import array
 from bisect import bisect_left
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,6 +27,7 @@ K1, B = 1.2, 0.75
 EXACT_HEADLINE_BONUS = 1_000.0
 HEADLINE_PHRASE_BONUS = 100.0
 SNIPPET_CHARS = 180
+RANKED_CACHE_MATCHES = 2_000_000  # matches kept across recent queries (~250 MB at most)
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 
 
@@ -148,6 +150,30 @@ class SearchIndex:
             word, entry = raw.popitem()
             self._postings[word] = _Posting(array("i", entry[0::2]), array("i", entry[1::2]))
         self.vocabulary = sorted(self._postings)
+        self._matches: OrderedDict[SearchQuery, Matches] = OrderedDict()
+        self._cached_matches = 0
+        self._matches_lock = threading.Lock()
+
+    def matches(self, query: SearchQuery) -> Matches:
+        """Every match of `query` with its score, and (on first use) in ranking order; remembered for recent queries.
+
+        Paging through a search, or a popular search asked again, then costs a lookup instead of
+        scoring and sorting every match again: the index never changes, so neither do these.
+        The cache holds at most RANKED_CACHE_MATCHES matches in all (the oldest query goes first).
+        """
+        with self._matches_lock:
+            found = self._matches.get(query)
+            if found is not None:
+                self._matches.move_to_end(query)
+                return found
+        found = Matches(self, self.scores(query))
+        with self._matches_lock:
+            self._matches[query] = found
+            self._cached_matches += len(found.scores)
+            while self._cached_matches > RANKED_CACHE_MATCHES and len(self._matches) > 1:
+                _, dropped = self._matches.popitem(last=False)
+                self._cached_matches -= len(dropped.scores)
+        return found
 
     def order(self, numbers: Iterable[int], scores: dict[int, float]) -> list[int]:
         """`numbers` (all in `scores`) best first, ties by key: as sorting by (-score, key), without a tuple each."""
@@ -236,6 +262,18 @@ class SearchIndex:
         for place, number in enumerate(sorted(range(len(self.documents)), key=self._keys.__getitem__)):
             rank[number] = place
         return rank
+
+
+class Matches:
+    """The documents one query matches: number → score, and the numbers best first (sorted on first use)."""
+
+    def __init__(self, index: SearchIndex, scores: dict[int, float]) -> None:
+        self._index = index
+        self.scores = scores
+
+    @cached_property
+    def best_first(self) -> list[int]:
+        return self._index.order(self.scores, self.scores)
 
 
 class _Group:
