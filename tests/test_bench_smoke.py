@@ -75,9 +75,11 @@ def test_peer_runs_or_says_why_not(results: dict[str, dict]) -> None:
 
 def test_throughput_runs_one_and_two_workers(results: dict[str, dict]) -> None:
     (row,) = results["throughput"]["results"]
+    assert len(row["rounds"]) == 3  # alternating rounds, at least three
     for workers in (1, 2):
-        assert row[f"workers_{workers}"]["errors"] == 0 and row[f"workers_{workers}"]["requests"] > 0
-    assert _positive(row["two_vs_one"])
+        assert all(run[str(workers)]["errors"] == 0 and run[str(workers)]["requests"] > 0 for run in row["rounds"])
+        assert row[f"workers_{workers}"]["rps"] in row[f"workers_{workers}"]["all_rps"]
+    assert _positive(row["two_vs_one"]) and all(_positive(value) for value in row["two_vs_one_by_round"])
 
 
 def test_the_load_generator_reads_chunked_and_sized_answers() -> None:
