@@ -6,7 +6,7 @@ ten frames per level of the query; when the busy part of that recursion straddle
 a chunk boundary, every crossing allocates and frees a chunk, so the same query
 costs up to three times as much depending only on how deep the stack happened to
 be when execution began (measured on the nested benchmark query: 7.6 to 22.6 ms
-at nine starting depths; see BENCHMARKS.md).
+at seven starting depths; see BENCHMARKS.md).
 
 `call_with_room` calls a function from a frame that declares 128 KiB of value
 stack it never uses. The interpreter cannot fit that frame in the current chunk,
