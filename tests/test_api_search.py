@@ -222,6 +222,7 @@ def test_recent_searches_are_remembered_within_a_bound(monkeypatch: pytest.Monke
     first = index.matches(storm)
     assert index.matches(storm) is first  # paging on, or asking again, reuses the scores and the ranking
     assert first.best_first == index.order(first.scores, first.scores)
+    assert first.ascending == sorted(first.scores)
     assert len(first.best_first) == 60 and len(index.matches(river).best_first) == 45
     monkeypatch.setattr(search_module, "RANKED_CACHE_MATCHES", 100)
     index.matches(parse_query("city"))  # 60 + 45 + 60 matches > 100: the oldest (storm) goes

@@ -85,7 +85,7 @@ def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = 
         query = _parse_text(criteria.text)
         if not narrowing:  # the text alone: the index's ranking, and its matches ascending
             matches = archive.search_index.matches(query)  # document numbers are archive positions
-            positions = _clip(sorted(matches.scores), span)  # keyed in ascending order: a linear sort
+            positions = _clip(matches.ascending, span)
             return Selection(positions, query, matches.scores, matches if len(positions) == len(matches.scores) else None)
         scores = archive.search_index.scores(query)
         narrowing.append(set(scores))

@@ -265,11 +265,15 @@ class SearchIndex:
 
 
 class Matches:
-    """The documents one query matches: number → score, and the numbers best first (sorted on first use)."""
+    """The documents one query matches: number → score, and the numbers in either order (sorted on first use)."""
 
     def __init__(self, index: SearchIndex, scores: dict[int, float]) -> None:
         self._index = index
         self.scores = scores
+
+    @cached_property
+    def ascending(self) -> list[int]:
+        return sorted(self.scores)  # keyed in ascending order already: a linear sort
 
     @cached_property
     def best_first(self) -> list[int]:
