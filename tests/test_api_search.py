@@ -221,9 +221,10 @@ def test_recent_searches_are_remembered_within_a_bound(monkeypatch: pytest.Monke
     storm, river = parse_query("storm"), parse_query("river")
     first = index.matches(storm)
     assert index.matches(storm) is first  # paging on, or asking again, reuses the scores and the ranking
-    assert first.best_first == index.order(first.scores, first.scores)
+    assert index.best_first(first) == index.order(first.scores, first.scores)
+    assert index.best_first(first) is first.best_first  # sorted once
     assert first.ascending == sorted(first.scores)
-    assert len(first.best_first) == 60 and len(index.matches(river).best_first) == 45
+    assert len(first.best_first) == 60 and len(index.best_first(index.matches(river))) == 45
     monkeypatch.setattr(search_module, "RANKED_CACHE_MATCHES", 100)
     index.matches(parse_query("city"))  # 60 + 45 + 60 matches > 100: the oldest (storm) goes
     assert index.matches(storm) is not first

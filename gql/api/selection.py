@@ -129,7 +129,7 @@ def ordered(archive: Archive, selection: Selection, order: Order) -> tuple[Seque
             return (-scores[position], archive.ascending[position])
 
         if selection.matches is not None:
-            ranked = selection.matches.best_first  # sorted once per query while the index remembers it
+            ranked = archive.search_index.best_first(selection.matches)  # sorted once while the index remembers it
         else:
             ranked = archive.search_index.order(selection.positions, scores)
         return ranked, relevance_key, "relevance", False

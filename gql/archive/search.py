@@ -166,14 +166,22 @@ class SearchIndex:
             if found is not None:
                 self._matches.move_to_end(query)
                 return found
-        found = Matches(self, self.scores(query))
+        found = Matches(self.scores(query))
         with self._matches_lock:
+            if query in self._matches:  # another thread scored it meanwhile: keep one, count it once
+                return self._matches[query]
             self._matches[query] = found
             self._cached_matches += len(found.scores)
             while self._cached_matches > RANKED_CACHE_MATCHES and len(self._matches) > 1:
                 _, dropped = self._matches.popitem(last=False)
                 self._cached_matches -= len(dropped.scores)
         return found
+
+    def best_first(self, matches: Matches) -> list[int]:
+        """The matches best first, ties by key: sorted on first use and kept with them."""
+        if matches.best_first is None:
+            matches.best_first = self.order(matches.scores, matches.scores)
+        return matches.best_first
 
     def order(self, numbers: Iterable[int], scores: dict[int, float]) -> list[int]:
         """`numbers` (all in `scores`) best first, ties by key: as sorting by (-score, key), without a tuple each."""
@@ -265,19 +273,19 @@ class SearchIndex:
 
 
 class Matches:
-    """The documents one query matches: number → score, and the numbers in either order (sorted on first use)."""
+    """The documents one query matches: number → score, and the numbers in either order (sorted on first use).
 
-    def __init__(self, index: SearchIndex, scores: dict[int, float]) -> None:
-        self._index = index
+    No reference back to the index (`SearchIndex.best_first` fills `best_first`), so a replaced
+    archive's index and its remembered matches are freed at once, not at the next cycle collection.
+    """
+
+    def __init__(self, scores: dict[int, float]) -> None:
         self.scores = scores
+        self.best_first: list[int] | None = None
 
     @cached_property
     def ascending(self) -> list[int]:
         return sorted(self.scores)  # keyed in ascending order already: a linear sort
-
-    @cached_property
-    def best_first(self) -> list[int]:
-        return self._index.order(self.scores, self.scores)
 
 
 class _Group:
