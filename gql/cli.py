@@ -73,12 +73,9 @@ def load(paths: tuple[Path, ...], db: Path | None, prune: bool, strict: bool, as
 def _load_with_progress(store: EventStore, paths: tuple[Path, ...], options: LoadOptions,
                         every: int | None) -> LoadReport:
     """Progress goes to stderr (stdout stays the summary, plain or JSON); `every` None turns it off."""
-    from gql.loader import markdown_files
-
     if every is None:
         return load_files(store, paths, options)
-    with load_progress(len(markdown_files(paths)), every=every) as advance:
-        return load_files(store, paths, options, progress=advance)
+    return load_files(store, paths, options, progress=lambda total: load_progress(total, every=every))
 
 
 def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:

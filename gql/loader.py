@@ -7,6 +7,7 @@ the previous store untouched.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -17,10 +18,13 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ContextManager, NamedTuple
 
+from gql.collector import collector_paused
 from gql.parse import ParseLimits, Problem, Severity, parse_event
 from gql.store import Document, EventStore, event_to_document
-from gql.store.store import STAT_KEY
+from gql.store.documents import STAT_KEY
+from gql.store.manifest import Entry
 
 PARALLEL_THRESHOLD = 2_000  # files; below this, starting a fork server and its workers costs more than it saves
 FORK_PARALLEL_THRESHOLD = 200  # files; forked workers start in milliseconds, so a 1% reload of 100k uses both cores
@@ -106,8 +110,7 @@ class _FileOutcome:
     stat: list[int] | None = None
 
 
-@dataclass(frozen=True)
-class _Known:
+class _Known(NamedTuple):
     """What the store holds about one file location: its content hash and recorded stat."""
 
     content_hash: str | None
@@ -125,37 +128,39 @@ def markdown_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     one `os.scandir` per directory: symlinked directories are not descended into,
     symlinked files count, unreadable directories are skipped.
     """
-    found: list[Path] = []
+    return [Path(name) for name in markdown_file_names(paths)]
+
+
+def markdown_file_names(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """`markdown_files` as the strings `str(path)` gives (a load of 100k files makes no Path objects)."""
+    found: list[str] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            names: list[str] = []  # relative to the directory: sorted by their parts, as paths compare
-            _scan_markdown(str(path), "", names)
-            names.sort(key=lambda name: name.split("/"))
-            found.extend(path / name for name in names)
+            _scan_markdown(str(path), found)
         elif path.is_file():
-            found.append(path)
+            found.append(str(path))
         else:
             raise LoadUsageError(f"{path}: no such file or directory")
     return found
 
 
-def _scan_markdown(directory: str, prefix: str, found: list[str]) -> None:
+def _scan_markdown(directory: str, found: list[str]) -> None:
+    """Depth first, each directory's entries by name: the order of sorting the files by their path's parts."""
     try:
         with os.scandir(directory) as entries:
-            listed = list(entries)
+            listed = sorted(entries, key=lambda entry: entry.name)
     except PermissionError:
         return
     for entry in listed:
-        name = f"{prefix}/{entry.name}" if prefix else entry.name
         if entry.name.endswith(".md") and entry.is_file():
-            found.append(name)
+            found.append(entry.path)
         try:
             descend = entry.is_dir() and not entry.is_symlink()
         except OSError:
             descend = False
         if descend:
-            _scan_markdown(entry.path, name, found)
+            _scan_markdown(entry.path, found)
 
 
 def content_hash(raw: bytes) -> str:
@@ -371,41 +376,48 @@ def load_files(
     store: EventStore,
     paths: Iterable[str | os.PathLike[str]],
     options: LoadOptions = LoadOptions(),
-    progress: Callable[[int], None] = lambda done: None,
+    progress: Callable[[int], ContextManager[Callable[[int], None]]] | None = None,
 ) -> LoadReport:
     """Load markdown files and directories into the store in one write; see `LoadReport`.
 
+    `progress`, given the number of files found, makes the context of a callback that
+    is told each file done (`gql.progress.load_progress`).
+
     The store's writer lock is held from reading the store to writing it, so two
     loads never interleave: the second waits (or fails with StoreError past the
-    lock timeout) and then decides against what the first one wrote.
+    lock timeout) and then decides against what the first one wrote. The cycle
+    collector is paused meanwhile (gql.collector): a load makes an entry per stored
+    event and an outcome per file, none cyclic, and full collections over them were
+    a fifth of an incremental load.
     """
-    with store.writing():
+    with store.writing(), collector_paused():
         return _load_files_locked(store, paths, options, progress)
 
 
 def _load_files_locked(
-    store: EventStore, paths: Iterable[str | os.PathLike[str]], options: LoadOptions, progress: Callable[[int], None]
+    store: EventStore, paths: Iterable[str | os.PathLike[str]], options: LoadOptions,
+    progress: Callable[[int], ContextManager[Callable[[int], None]]] | None,
 ) -> LoadReport:
     roots = [Path(p) for p in paths]
-    files = [str(p) for p in markdown_files(roots)]
-    stored = store.documents()
-    stored_by_file = {d["file"]: d for d in stored if d.get("file")}
-    known = {
-        file: _Known(d["content_hash"], d.get(STAT_KEY))
-        for file, d in stored_by_file.items()
-        if d.get("content_hash")
-    }
+    files = markdown_file_names(roots)
+    stored = store.entries()
+    stored_by_file = {entry.file: entry for entry in stored if entry.file}
+    known = {file: _Known(entry.content_hash, entry.stat) for file, entry in stored_by_file.items() if entry.content_hash}
     report = LoadReport()
     batch = _Batch()
     seen_files: set[str] = set()
-    for outcome in _outcomes(files, options, known, progress):
-        location = outcome.location or _resolved(outcome.file)
-        seen_files.add(location)
-        unchanged = stored_by_file.get(location) if outcome.unchanged else None
-        refreshed = None
-        if unchanged is not None and outcome.stat is not None and unchanged.get(STAT_KEY) != outcome.stat:
-            refreshed = {**unchanged, STAT_KEY: outcome.stat}  # same bytes, new stat: record it for next time
-        batch.add(outcome, report, unchanged_path=unchanged["path"] if unchanged else None, refreshed=refreshed)
+    with progress(len(files)) if progress else contextlib.nullcontext(lambda done: None) as advance:
+        for outcome in _outcomes(files, options, known, advance):
+            location = outcome.location or _resolved(outcome.file)
+            seen_files.add(location)
+            unchanged = stored_by_file.get(location) if outcome.unchanged else None
+            restat = None
+            if unchanged is not None and outcome.stat is not None and unchanged.stat != outcome.stat:
+                restat = unchanged._replace(stat=outcome.stat)  # same bytes, new stat: record it for next time
+            batch.add(outcome, report, unchanged_path=unchanged.path if unchanged else None, restat=restat)
+    restats = list(batch.restats.values())
+    for entry, document in zip(restats, store.documents_at(restats)):
+        batch.documents[entry.path] = {**document, STAT_KEY: entry.stat}
     removals = _pruned(stored, roots, seen_files) if options.prune else set()
     summary = store.write(batch.documents.values(), removals - set(batch.claimed))
     report.loaded = summary.added + summary.changed
@@ -444,21 +456,22 @@ class _Batch:
     def __init__(self) -> None:
         self.documents: dict[str, Document] = {}
         self.claimed: dict[str, str] = {}  # canonical path -> the file that holds it
+        self.restats: dict[str, Entry] = {}  # canonical path -> its stored entry with the file's new stat
 
     def add(
         self, outcome: _FileOutcome, report: LoadReport, unchanged_path: str | None = None,
-        refreshed: Document | None = None,
+        restat: Entry | None = None,
     ) -> str | None:
         """Count the outcome; the canonical path it holds in this batch, None when rejected.
 
-        `refreshed` is the stored document of an unchanged file with its new stat: it is
-        written again (the store counts it unchanged: the stat is bookkeeping).
+        `restat` is the stored entry of an unchanged file with its new stat: its document is
+        written again with that stat (the store counts it unchanged: the stat is bookkeeping).
         """
         report.problems.extend(outcome.problems)
         document = outcome.document
         if unchanged_path is not None:
-            if refreshed is not None and unchanged_path not in self.claimed:
-                self.documents[unchanged_path] = refreshed
+            if restat is not None and unchanged_path not in self.claimed:
+                self.restats[unchanged_path] = restat
             else:
                 report.unchanged += 1  # bytes identical to what is stored: not parsed again
             self.claimed.setdefault(unchanged_path, outcome.file)
@@ -478,14 +491,14 @@ class _Batch:
         return document["path"]
 
 
-def _pruned(stored: list[Document], roots: list[Path], seen_files: set[str]) -> set[str]:
+def _pruned(stored: list[Entry], roots: list[Path], seen_files: set[str]) -> set[str]:
     """Paths of stored events whose file lay under a loaded directory and is gone now."""
     directories = [str(root.resolve()) + os.sep for root in roots if root.is_dir()]
     return {
-        d["path"]
-        for d in stored
-        if d.get("file")
-        and d["file"] not in seen_files
-        and any(d["file"].startswith(directory) for directory in directories)
-        and not os.path.exists(d["file"])
+        entry.path
+        for entry in stored
+        if entry.file
+        and entry.file not in seen_files
+        and any(entry.file.startswith(directory) for directory in directories)
+        and not os.path.exists(entry.file)
     }

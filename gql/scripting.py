@@ -8,6 +8,7 @@ change up on its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -57,7 +58,7 @@ class Newsgraph:
         directory, `LoadOptions(strict=True)` rejects files with warnings. `progress`
         is called with the number of files just done.
         """
-        return load_files(self.store, paths, options, progress)
+        return load_files(self.store, paths, options, lambda total: contextlib.nullcontext(progress))
 
     def load_markdown(
         self, documents: Mapping[str, str] | Iterable[tuple[str, str]], options: LoadOptions = LoadOptions()

@@ -12,6 +12,7 @@ from tinydb import TinyDB
 from gql.parse import parse_event
 from gql.store import EventStore, StoreCorrupt, StoreError, event_to_document
 from gql.store import storage as storage_module
+from gql.store.manifest import manifest_path
 from tests.conftest import BUNDLED_NEWS
 
 
@@ -21,8 +22,9 @@ def _documents(count: int) -> list[dict]:
 
 
 def _leftovers(store: EventStore) -> list[str]:
-    """Files beside the store other than the store and its lock file: temporaries a write left behind."""
-    return [p.name for p in store.path.parent.iterdir() if p not in (store.path, Path(store.lock.lock_file))]
+    """Files beside the store other than the store, its manifest and its lock file: temporaries a write left behind."""
+    kept = (store.path, manifest_path(store.path), Path(store.lock.lock_file))
+    return [p.name for p in store.path.parent.iterdir() if p not in kept]
 
 
 def test_upsert_adds_then_leaves_identical_documents_unchanged(store: EventStore) -> None:
@@ -63,7 +65,7 @@ def test_a_batch_is_one_atomic_replacement(store: EventStore, monkeypatch: pytes
     monkeypatch.setattr(storage_module.os, "replace", counting_replace)
     store.write(_documents(20))
     store.write([{**d, "summary": "x"} for d in _documents(20)], removals=[])
-    assert replaced == [store.path, store.path]
+    assert replaced == [store.path, manifest_path(store.path)] * 2  # the second one spliced, as atomically
     assert _leftovers(store) == []
 
 

@@ -1,4 +1,4 @@
-"""The store file's sliced layout (gql/store/layout.py): valid JSON, a line per slice of documents, any size."""
+"""The store file's layout (gql/store/layout.py): valid JSON, a line per document, any size, each document placed."""
 
 from __future__ import annotations
 
@@ -48,25 +48,42 @@ def test_any_store_round_trips_and_stays_one_json_document(data: dict) -> None:
     assert _decoded_line_by_line(raw) == data
 
 
-@pytest.mark.parametrize(("documents", "lines"), [(0, 0), (1, 1), (6, 2), (7, 3), (13, 5)])
-def test_slices_of_documents_decode_across_their_boundaries(
-    monkeypatch: pytest.MonkeyPatch, documents: int, lines: int
+@pytest.mark.parametrize("documents", [0, 1, 2, 7, 13])
+@pytest.mark.parametrize("group_bytes", [1, 120, layout.GROUP_BYTES])
+def test_a_line_per_document_decodes_in_groups_across_their_boundaries(
+    monkeypatch: pytest.MonkeyPatch, documents: int, group_bytes: int
 ) -> None:
-    monkeypatch.setattr(layout, "CHUNK", 3)
+    monkeypatch.setattr(layout, "GROUP_BYTES", group_bytes)
     data = {"events": {str(i): {"text": "line\n" + str(i) + "},\n", "n": i} for i in range(1, documents + 1)},
             "meta": {"1": {"schema_version": 1}}}
     raw = _encoded(data)
-    assert raw.count(b"\n") == lines + 7  # a line per 3 documents; opening, 2 heads, 2 ends, meta, closing
+    assert raw.count(b"\n") == documents + 7  # a line per document; opening, 2 heads, 2 ends, meta, closing
     assert _decoded_line_by_line(raw) == data
 
 
-def test_a_slice_too_long_for_one_line_is_split(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(layout, "MAX_LINE_BYTES", 100)
-    data = {"events": {str(i): {"text": "x" * (30 + 40 * (i % 3))} for i in range(1, 12)}}
-    raw = _encoded(data)
-    assert all(len(line) <= 100 or line.count(b'"text"') == 1 for line in raw.split(b"\n"))
-    assert raw.count(b"\n") > 8
-    assert _decoded_line_by_line(raw) == data
+@settings(max_examples=100, deadline=None)
+@given(_tables)
+def test_the_layout_places_every_document_where_it_was_written(data: dict) -> None:
+    layouts: dict[str, layout.TableLayout] = {}
+    raw = b"".join(layout.encode_store(data, layouts))
+    assert set(layouts) == set(data)
+    for name, table in data.items():
+        placed = layouts[name]
+        assert [key for key, _start, _end in placed.members] == list(table)
+        for key, start, end in placed.members:
+            assert raw[start:end] == layout.encode_member(key, table[key])
+            assert layout.decode_member(raw[start:end]) == table[key]
+        body = raw[placed.body_start:placed.body_end]
+        assert body == b"".join(raw[start:end] + b",\n" for _key, start, end in placed.members)[:-2] + b"\n" * bool(table)
+
+
+def test_a_store_of_several_documents_per_line_still_decodes() -> None:
+    """What newsgraph wrote before a line held one document: slices of documents per line."""
+    raw = (b'{\n"events":{\n"1":{"n":1},"2":{"n":2},\n"3":{"n":3}\n},\n'
+           b'"meta":{\n"1":{"schema_version":1}\n}\n}\n')
+    expected = {"events": {"1": {"n": 1}, "2": {"n": 2}, "3": {"n": 3}}, "meta": {"1": {"schema_version": 1}}}
+    assert _decoded_line_by_line(raw) == expected
+    assert layout.decode_store(io.BytesIO(raw), len(raw)) == expected
 
 
 def test_tinydb_reads_what_the_store_writes(tmp_path: Path) -> None:
@@ -110,6 +127,6 @@ def test_a_cut_store_is_reported_and_left_alone(
     with pytest.raises(StoreCorrupt, match="not a JSON store"):
         store.documents()
     if limit == 0:  # read a line at a time, the error says where
-        with pytest.raises(StoreCorrupt, match=r"\((line \d+|the file ends before)"):
+        with pytest.raises(StoreCorrupt, match=r"\((lines? \d+|the file ends before)"):
             store.documents()
     assert store.path.read_bytes() == raw[:cut]

@@ -8,6 +8,7 @@ from typing import Any
 from gql.parse.model import Event, RelatedItem, Source
 
 Document = dict[str, Any]
+STAT_KEY = "file_stat"  # the file's [size, mtime_ns, ctime_ns, inode] when read (see gql.loader)
 
 
 def event_to_document(event: Event, file: str | None = None, content_hash: str | None = None) -> Document:

@@ -19,7 +19,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 from gql.collector import collector_paused
-from gql.store.layout import LayoutError, decode_store, encode_store
+from gql.store.layout import LayoutError, TableLayout, decode_store, encode_store
 
 
 _TEMPORARY_SUFFIX = ".tmp"
@@ -31,12 +31,17 @@ class StoreCorrupt(Exception):
 
 
 class AtomicJSONStorage(Storage):
-    """JSON on disk, replaced by rename; `deferred()` turns many TinyDB writes into one."""
+    """JSON on disk, replaced by rename; `deferred()` turns many TinyDB writes into one.
+
+    `written` holds the data last written and where each table's documents were put
+    (for the store's manifest).
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._pending: dict[str, Any] | None = None
         self._deferring = False
+        self.written: tuple[dict[str, Any], dict[str, TableLayout]] | None = None
 
     def read(self) -> dict[str, Any] | None:
         if self._deferring:
@@ -49,7 +54,7 @@ class AtomicJSONStorage(Storage):
         if self._deferring:
             self._pending = data
         else:
-            replace_file(self.path, encode_store(data))
+            self._replace(data)
 
     @contextlib.contextmanager
     def deferred(self, current: dict[str, Any] | None = None) -> Iterator[None]:
@@ -61,9 +66,14 @@ class AtomicJSONStorage(Storage):
         try:
             yield
             if self._pending is not None:
-                replace_file(self.path, encode_store(self._pending))
+                self._replace(self._pending)
         finally:
             self._deferring, self._pending = False, None
+
+    def _replace(self, data: dict[str, Any]) -> None:
+        layouts: dict[str, TableLayout] = {}
+        replace_file(self.path, encode_store(data, layouts))
+        self.written = (data, layouts)
 
     def close(self) -> None:
         pass

@@ -3,28 +3,39 @@
 Writers take a file lock (two loads never interleave) and write a whole batch in
 one atomic replacement. Readers take no lock: a rename is atomic, so they see
 either the previous store or the next one.
+
+Every write also leaves a manifest beside the file (manifest.py): where each document
+lies and what file it was read from. A later write under the same lock that finds the
+manifest describing the file splices the few changed documents into a copy of the old
+bytes (splice.py) instead of decoding and encoding the whole store; without a matching
+manifest it goes through TinyDB's table API and makes one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document as TinyDocument
 
-from gql.store.documents import Document
-from gql.store.storage import AtomicJSONStorage, read_store_file, remove_stale_temporaries
+from gql.store.documents import STAT_KEY, Document
+from gql.store.layout import decode_member
+from gql.store.manifest import (
+    Entry, Manifest, entry_of, identity_of, manifest_of, read_manifest, remove_manifest, write_manifest,
+)
+from gql.store.splice import splice
+from gql.store.storage import AtomicJSONStorage, read_store_file, remove_stale_temporaries, replace_file
 
 SCHEMA_VERSION = 1
 EVENTS_TABLE = "events"
 META_TABLE = "meta"
 DEFAULT_STORE = Path("data/newsgraph.json")
-STAT_KEY = "file_stat"  # the file's [size, mtime_ns, ctime_ns, inode] when read (see gql.loader)
 BOOKKEEPING = ("file", "content_hash", STAT_KEY)  # where a document was read from, not what it says
 
 
@@ -42,6 +53,20 @@ class WriteSummary:
     removed: int = 0
 
 
+@dataclass
+class _Changes:
+    """What a batch changes: documents replaced in place (by id) and added (with new ids), and the counts."""
+
+    replaced: dict[int, Document] = field(default_factory=dict)
+    added: list[tuple[int, Document]] = field(default_factory=list)
+    removed: set[int] = field(default_factory=set)
+    unchanged: int = 0
+    changed: int = 0
+
+    def summary(self) -> WriteSummary:
+        return WriteSummary(len(self.added), self.changed, self.unchanged, len(self.removed))
+
+
 def default_store_path() -> Path:
     """`NEWSGRAPH_DB` when set, else `data/newsgraph.json`."""
     return Path(os.environ.get("NEWSGRAPH_DB") or DEFAULT_STORE)
@@ -54,6 +79,7 @@ class EventStore:
         self.path = Path(path)
         self.lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout)
         self._decoded_under_lock: dict | None = None  # what a writer read, reused by its write
+        self._manifest_under_lock: Manifest | None = None
 
     def documents(self) -> list[Document]:
         """Every stored event document (a snapshot; no lock needed).
@@ -61,11 +87,41 @@ class EventStore:
         Read by a writer holding the lock, the decoded store is kept for its `write`: nobody
         else can change the file meanwhile, so a load decodes the store once, not twice.
         """
-        data = read_store_file(self.path) or {}
-        _check_version(self.path, data)
-        if self.lock.is_locked:
-            self._decoded_under_lock = data
-        return list(data.get(EVENTS_TABLE, {}).values())
+        return list(self._events().values())
+
+    def entries(self) -> list[Entry]:
+        """Every stored event's path and bookkeeping (file, content hash, stat), without its content.
+
+        From the manifest when it describes the store file (no decoding); else from the
+        decoded store, kept for the write like `documents`.
+        """
+        manifest = self._manifest()
+        if manifest is not None:
+            if self.lock.is_locked:
+                self._manifest_under_lock = manifest
+            return manifest.entries
+        return [entry_of(int(key), document) for key, document in self._events().items()]
+
+    def _events(self) -> dict[str, Document]:
+        """The decoded events table by document id; kept for the write when read under the writer lock."""
+        data = self._decoded_under_lock if self.lock.is_locked else None
+        if data is None:
+            data = read_store_file(self.path) or {}
+            _check_version(self.path, data)
+            if self.lock.is_locked:
+                self._decoded_under_lock = data
+        return data.get(EVENTS_TABLE, {})
+
+    def documents_at(self, entries: Iterable[Entry]) -> list[Document]:
+        """The stored documents of these entries (from `entries()` under the same writer lock), read alone when placed."""
+        wanted = list(entries)
+        if not wanted:
+            return []
+        if self._manifest_under_lock is not None and self.lock.is_locked:
+            with self._mapped() as old:
+                return [decode_member(old[entry.start:entry.end]) for entry in wanted]
+        events = self._events()
+        return [events[str(entry.doc_id)] for entry in wanted]
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -85,16 +141,68 @@ class EventStore:
             yield
         finally:
             if self.lock.lock_counter == 1:
-                self._decoded_under_lock = None  # the last release: the file may change from now on
+                # the last release: the file may change from now on
+                self._decoded_under_lock = self._manifest_under_lock = None
             self.lock.release()
 
     def write(self, upserts: Iterable[Document], removals: Iterable[str] = ()) -> WriteSummary:
-        """Upsert documents by `path` and remove paths, as one atomic write under the writer lock."""
-        with self.writing():
-            return self._write_locked(list(upserts), set(removals))
+        """Upsert documents by `path` and remove paths, as one atomic write under the writer lock.
 
-    def _write_locked(self, upserts: list[Document], removals: set[str]) -> WriteSummary:
-        remove_stale_temporaries(self.path)  # left by a writer killed mid-write; we hold the lock, so none is live
+        A path both upserted and removed is upserted.
+        """
+        with self.writing():
+            remove_stale_temporaries(self.path)  # left by a writer killed mid-write; we hold the lock, so none is live
+            documents = list(upserts)
+            paths = set(removals).difference(document["path"] for document in documents)
+            manifest = self._manifest_under_lock or self._manifest()
+            self._manifest_under_lock = None  # used once: the write changes the file
+            summary = self._write_spliced(manifest, documents, paths) if manifest is not None else None
+            if summary is None:  # no manifest, or the file changed under it
+                summary = self._write_through_tinydb(documents, paths)
+            return summary
+
+    def _manifest(self) -> Manifest | None:
+        try:
+            identity = identity_of(self.path.stat())
+        except FileNotFoundError:
+            return None
+        manifest = read_manifest(self.path, identity)
+        return manifest if manifest is not None and manifest.schema_version == SCHEMA_VERSION else None
+
+    @contextlib.contextmanager
+    def _mapped(self, identity: list[int] | None = None) -> Iterator[mmap.mmap | None]:
+        """The store file's bytes, mapped; None when `identity` is given and the file is no longer that one."""
+        with open(self.path, "rb") as handle:
+            if identity is not None and identity_of(os.fstat(handle.fileno())) != identity:
+                yield None
+                return
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                yield mapped
+
+    def _write_spliced(self, manifest: Manifest, upserts: list[Document], removals: set[str]) -> WriteSummary | None:
+        """The write as a splice of the old bytes; None when the file changed since the manifest was read."""
+        by_path = {entry.path: entry for entry in manifest.entries}
+        with self._mapped(manifest.identity) as old:
+            if old is None:
+                return None
+
+            def previous(path: str) -> tuple[int, Document] | None:
+                entry = by_path.get(path)
+                return None if entry is None else (entry.doc_id, decode_member(old[entry.start:entry.end]))
+
+            next_id = max((entry.doc_id for entry in manifest.entries), default=0) + 1
+            changes = _changes(upserts, previous, next_id)
+            changes.removed = {by_path[path].doc_id for path in removals if path in by_path}
+            if not (changes.replaced or changes.added or changes.removed):
+                return changes.summary()
+            spliced = splice(old, manifest, changes.replaced, changes.removed, changes.added)
+            replace_file(self.path, spliced.pieces)
+        identity = identity_of(self.path.stat())
+        write_manifest(self.path, Manifest(identity, manifest.schema_version, spliced.body_start, spliced.body_end,
+                                           spliced.entries))
+        return changes.summary()
+
+    def _write_through_tinydb(self, upserts: list[Document], removals: set[str]) -> WriteSummary:
         storage_holder: list[AtomicJSONStorage] = []
 
         def make_storage(path: str) -> AtomicJSONStorage:
@@ -108,36 +216,55 @@ class EventStore:
             _check_version(self.path, storage.read() or {})
             events = database.table(EVENTS_TABLE, cache_size=0)
             stored = {document["path"]: document for document in events.all()}
+
+            def previous(path: str) -> tuple[int, Document] | None:
+                document = stored.get(path)
+                return None if document is None else (document.doc_id, dict(document))
+
             # Every inserted document gets its id here: left to TinyDB, a new document could be given
             # the id of a replaced one (removed just before, re-inserted in the same call) and fail.
             next_id = max((document.doc_id for document in stored.values()), default=0) + 1
-            replaced_ids: list[int] = []
-            new_documents: list[TinyDocument] = []
-            added = changed = unchanged = 0
-            for document in upserts:
-                previous = stored.get(document["path"])
-                if previous is None:
-                    added += 1
-                    new_documents.append(TinyDocument(document, doc_id=next_id))
-                    next_id += 1
-                    continue
-                if _content(previous) == _content(document):
-                    unchanged += 1
-                else:
-                    changed += 1
-                if dict(previous) != document:
-                    replaced_ids.append(previous.doc_id)
-                    new_documents.append(TinyDocument(document, doc_id=previous.doc_id))
-            removed_ids = [stored[path].doc_id for path in removals if path in stored]
-            if replaced_ids or removed_ids:
-                events.remove(doc_ids=replaced_ids + removed_ids)
+            changes = _changes(upserts, previous, next_id)
+            changes.removed = {stored[path].doc_id for path in removals if path in stored}
+            if changes.replaced or changes.removed:
+                events.remove(doc_ids=[*changes.replaced, *changes.removed])
+            new_documents = [TinyDocument(document, doc_id=doc_id)
+                             for doc_id, document in [*changes.replaced.items(), *changes.added]]
             if new_documents:
                 events.insert_multiple(new_documents)
-            if new_documents or removed_ids or not self.path.exists():
-                database.table(META_TABLE).upsert(
-                    TinyDocument({"schema_version": SCHEMA_VERSION}, doc_id=1)
-                )
-        return WriteSummary(added, changed, unchanged, len(removed_ids))
+            if new_documents or changes.removed or not self.path.exists():
+                database.table(META_TABLE).upsert(TinyDocument({"schema_version": SCHEMA_VERSION}, doc_id=1))
+                remove_manifest(self.path)  # the old one describes the old file; the new one follows the write
+        if storage.written is not None and EVENTS_TABLE in storage.written[1]:
+            data, layouts = storage.written
+            write_manifest(self.path, manifest_of(identity_of(self.path.stat()), SCHEMA_VERSION, layouts[EVENTS_TABLE],
+                                                  data[EVENTS_TABLE]))
+        return changes.summary()
+
+
+def _changes(
+    upserts: list[Document], previous: Callable[[str], tuple[int, Document] | None], next_id: int
+) -> _Changes:
+    """Sort a batch's upserts into added, replaced (anything differs, bookkeeping included) and counts.
+
+    Unchanged and changed count content only: a document whose file moved or whose stat
+    was refreshed is rewritten but counted unchanged.
+    """
+    changes = _Changes()
+    for document in upserts:
+        found = previous(document["path"])
+        if found is None:
+            changes.added.append((next_id, document))
+            next_id += 1
+            continue
+        doc_id, stored = found
+        if _content(stored) == _content(document):
+            changes.unchanged += 1
+        else:
+            changes.changed += 1
+        if stored != document:
+            changes.replaced[doc_id] = document
+    return changes
 
 
 def _content(document: Document) -> Document:

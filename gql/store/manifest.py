@@ -1,0 +1,99 @@
+"""The store's manifest: each event document's bookkeeping and place in the file, kept beside the store.
+
+A load decides from each file's stat and hash which events changed (gql.loader) and
+rewrites only those. With the manifest it does so without decoding the store (about
+2 s per 100k events) or encoding it again: unchanged documents are copied as bytes
+(splice.py). The manifest is derived data. It names the store file it describes by
+identity (size, mtime, ctime, inode; ctime cannot be set from user space and changes on
+every write), so a store written by anything else (TinyDB itself, an editor, an older
+newsgraph) no longer matches: the next write decodes the store and writes a fresh manifest.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import orjson
+
+from gql.store.documents import STAT_KEY, Document
+from gql.store.layout import TableLayout
+from gql.store.storage import replace_file
+
+MANIFEST_VERSION = 1
+
+
+class Entry(NamedTuple):
+    """One stored event: its id, canonical path and bookkeeping, and its `"id":{...}` bytes' place in the store file.
+
+    Entries made by decoding a store (no manifest) have no place: `start` and `end` are 0.
+    """
+
+    doc_id: int
+    path: str
+    file: str | None
+    content_hash: str | None
+    stat: list[int] | None
+    start: int = 0
+    end: int = 0
+
+    def moved(self, shift: int) -> Entry:
+        """The same entry `shift` bytes further on (three times faster than `_replace`, for 100k entries a splice)."""
+        return Entry._make((*self[:5], self.start + shift, self.end + shift))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The events table of one store file, as `identity` names it."""
+
+    identity: list[int]
+    schema_version: int
+    body_start: int
+    body_end: int
+    entries: list[Entry]
+
+
+def manifest_path(store: Path) -> Path:
+    return store.with_name(store.name + ".manifest")
+
+
+def identity_of(status: os.stat_result) -> list[int]:
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+
+
+def entry_of(doc_id: int, document: Document, start: int = 0, end: int = 0) -> Entry:
+    return Entry(doc_id, document["path"], document.get("file"), document.get("content_hash"),
+                 document.get(STAT_KEY), start, end)
+
+
+def manifest_of(identity: list[int], schema_version: int, placed: TableLayout, events: dict[str, Document]) -> Manifest:
+    """The manifest of a store file just written from `events`, placed as `placed` says."""
+    entries = [entry_of(int(key), events[key], start, end) for key, start, end in placed.members]
+    return Manifest(identity, schema_version, placed.body_start, placed.body_end, entries)
+
+
+def read_manifest(store: Path, identity: list[int]) -> Manifest | None:
+    """The manifest of the store file of this identity; None when there is none, it describes another file, or is unreadable."""
+    try:
+        raw: Any = orjson.loads(manifest_path(store).read_bytes())
+        if not isinstance(raw, dict) or raw.get("version") != MANIFEST_VERSION or raw.get("identity") != identity:
+            return None
+        return Manifest(identity, raw["schema_version"], raw["body"][0], raw["body"][1],
+                        list(map(Entry._make, raw["entries"])))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None  # derived data: the store itself is read instead
+
+
+def write_manifest(store: Path, manifest: Manifest) -> None:
+    """Write the manifest beside the store (atomically, like the store: a crash leaves the old one or the new)."""
+    replace_file(manifest_path(store), orjson.dumps({
+        "version": MANIFEST_VERSION, "identity": manifest.identity, "schema_version": manifest.schema_version,
+        "body": [manifest.body_start, manifest.body_end], "entries": manifest.entries,
+    }, default=tuple))  # entries are NamedTuples, which orjson leaves to `default`
+
+
+def remove_manifest(store: Path) -> None:
+    """Forget the manifest (before a write that cannot make a new one), so no stale one outlives its file."""
+    manifest_path(store).unlink(missing_ok=True)
