@@ -121,9 +121,18 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     import uvicorn
 
     from gql.serving import SETTINGS_VARIABLE, refresh_store, start_watcher
+    from gql.workers import reserve_port, spreads_connections, supervise
 
     if watch and not data.is_dir():
         raise click.UsageError(f"--watch needs the data directory {data} to exist")
+    reserved = None
+    if workers > 1 and spreads_connections():  # else uvicorn's workers, sharing one socket (gql/workers.py)
+        try:
+            reserved = reserve_port(host, port)
+        except OSError as error:
+            click.echo(f"error: cannot listen on {host}:{port}: {error.strerror or error}", err=True)
+            sys.exit(1)
+        port = reserved.getsockname()[1]
 
     store = _store(db)
     try:
@@ -152,9 +161,11 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     stop_watching = start_watcher(store, data, lambda line: click.echo(line, err=True)) if watch else None
     if stop_watching:
         click.echo(f"watching {data} for changes", err=True)
+    app = "gql.serving:app_from_environment"
     try:
-        uvicorn.run("gql.serving:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                    log_level="info")
+        if reserved is not None:
+            sys.exit(supervise(app, reserved, workers))
+        uvicorn.run(app, factory=True, host=host, port=port, workers=workers, log_level="info")
     finally:
         if stop_watching:
             stop_watching.set()

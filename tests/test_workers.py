@@ -1,0 +1,259 @@
+"""`newsgraph serve --workers 2` with real processes: a listening socket per worker, and the supervisor's duties.
+
+Who holds which socket is read from Linux's /proc (net/tcp, net/tcp6 and each
+process's fd links), as `ss -tlnp` would show it. No assertion is about timing;
+deadlines only bound the waits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+
+from gql.store import EventStore
+from gql.workers import spreads_connections
+from tests.support import REPO, free_port, newsgraph
+
+pytestmark = pytest.mark.skipif(not spreads_connections(), reason="per-worker sockets need Linux's SO_REUSEPORT")
+
+LISTEN, ESTABLISHED = "0A", "01"  # socket states as /proc/net/tcp writes them
+CONNECTIONS = 100
+DEADLINE = 60.0
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    port: int
+    log: IO[str]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+
+def _tcp(port: int) -> list[tuple[str, str, int]]:
+    """(state, inode, receive queue) of each socket whose local port is `port`.
+
+    An inode is "0" for a connection still waiting to be accepted; a listening
+    socket's receive queue is the number of connections waiting on it.
+    """
+    rows = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    rows.append((fields[3], fields[9], int(fields[4].split(":")[1], 16)))
+    return rows
+
+
+def _socket_inodes(port: int, state: str) -> set[str]:
+    """Inodes of the (accepted, if connections) sockets on the port in `state`."""
+    return {inode for found, inode, _queue in _tcp(port) if found == state and inode != "0"}
+
+
+def _sockets_of(pid: int) -> set[str]:
+    """Inodes of the sockets a process holds, from its `socket:[inode]` links under /proc/<pid>/fd."""
+    inodes = set()
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                inodes.add(os.readlink(fd).removeprefix("socket:[").removesuffix("]"))
+    return inodes
+
+
+def _owners(inodes: set[str]) -> dict[str, int]:
+    """Which process holds each socket inode."""
+    return {inode: int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()
+            for inode in _sockets_of(int(entry.name)) & inodes}
+
+
+def _listeners(port: int) -> list[int]:
+    """The pid owning each listening socket on the port (one entry per socket)."""
+    return sorted(_owners(_socket_inodes(port, LISTEN)).values())
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or only its zombie (exited, not yet reaped by whoever inherited it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {DEADLINE:g} s: {what}"
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def _serving(store: EventStore, workers: int = 2) -> Iterator[Served]:
+    """`newsgraph serve --workers N` over the store on a free port, once every worker listens."""
+    port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty server never blocks on it
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gql", "serve", "--db", str(store.path), "--data", str(REPO / "no-such-data"),
+         "--port", str(port), "--workers", str(workers)],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
+    )
+    served = Served(process, port, log)
+    try:
+        _until(lambda: process.poll() is not None or len(_listeners(port)) == workers, "every worker listens")
+        assert process.poll() is None, served.output()
+        yield served
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def two_workers(bundled_store: EventStore) -> Iterator[Served]:
+    with _serving(bundled_store) as served:
+        yield served
+
+
+def _events(base: str) -> int:
+    response = httpx.post(base + "/graphql", json={"query": "{ stats { events } }"}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["stats"]["events"]
+
+
+def _healthz_over(connection: socket.socket) -> bytes:
+    """One GET /healthz on an open connection, left open; the whole response."""
+    connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+    response = b""
+    while b"\r\n\r\n" not in response or len(response.partition(b"\r\n\r\n")[2]) < _length(response):
+        chunk = connection.recv(65536)
+        assert chunk, f"connection closed mid-response: {response!r}"
+        response += chunk
+    return response
+
+
+def _length(response: bytes) -> int:
+    found = re.search(rb"(?i)\r\ncontent-length: *(\d+)", response)
+    return int(found.group(1)) if found else 0
+
+
+def test_two_workers_answer_graphql_each_listening_on_a_socket_of_its_own(two_workers: Served) -> None:
+    assert _events(two_workers.base) == 214
+    workers = _listeners(two_workers.port)
+    assert len(workers) == 2 and len(set(workers)) == 2, f"listening sockets by owner: {workers}"
+    assert {_parent(pid) for pid in workers} == {two_workers.process.pid}
+    for pid in workers:
+        assert f"Started server process [{pid}]" in two_workers.output()
+
+
+def test_the_kernel_deals_fresh_connections_to_both_workers(two_workers: Served) -> None:
+    """Which worker gets a connection is decided as it arrives, not by whichever worker accepts first.
+
+    One worker is stopped (SIGSTOP) while 100 connections are opened, and resumed once
+    the other has accepted every connection it can. With a socket each, those hashed to
+    the stopped worker waited in its own queue, and it serves them; on one shared socket
+    the running worker would have taken them all. (A burst of connections alone does not
+    tell the two apart reliably: on a shared socket both workers often wake and race.)
+    """
+    stopped, running = _listeners(two_workers.port)
+
+    def running_worker_caught_up() -> bool:
+        mine = _sockets_of(running)
+        return all(queue == 0 for state, inode, queue in _tcp(two_workers.port) if state == LISTEN and inode in mine)
+
+    with contextlib.ExitStack() as stack:
+        os.kill(stopped, signal.SIGSTOP)
+        try:
+            connections = [stack.enter_context(socket.create_connection(("127.0.0.1", two_workers.port), timeout=30))
+                           for _ in range(CONNECTIONS)]
+            _until(running_worker_caught_up, "the running worker accepts what was dealt to it")
+        finally:
+            os.kill(stopped, signal.SIGCONT)
+        for connection in connections:
+            assert _healthz_over(connection).startswith(b"HTTP/1.1 200 ")
+        holders = Counter(_owners(_socket_inodes(two_workers.port, ESTABLISHED)).values())
+    assert set(holders) <= {stopped, running} and sum(holders.values()) == CONNECTIONS, holders
+    assert holders[stopped] >= CONNECTIONS // 5 and holders[running] >= CONNECTIONS // 5, holders
+
+
+def test_the_port_is_checked_up_front(two_workers: Served, bundled_store: EventStore, tmp_path: Path) -> None:
+    """Taken by anything, even by another `serve --workers` (whose SO_REUSEPORT sockets ours could join)."""
+    with socket.create_server(("127.0.0.1", 0)) as other:
+        for port in (other.getsockname()[1], two_workers.port):
+            done = newsgraph("serve", "--db", str(bundled_store.path), "--data", str(tmp_path / "none"),
+                             "--port", str(port), "--workers", "2", timeout=60)
+            assert done.returncode == 1, done.stdout + done.stderr
+            assert done.stderr.strip() == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert _events(two_workers.base) == 214
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_every_worker_gracefully_and_the_server_exits_0(bundled_store: EventStore,
+                                                                       stop: signal.Signals) -> None:
+    with _serving(bundled_store) as served:
+        workers = _listeners(served.port)
+        served.process.send_signal(stop)
+        assert served.process.wait(timeout=DEADLINE) == 0, served.output()
+        assert all(_gone(pid) for pid in workers)
+        for pid in workers:
+            assert f"Finished server process [{pid}]" in served.output()  # uvicorn's graceful shutdown ran
+
+
+def test_a_killed_worker_is_replaced_and_requests_are_still_answered(bundled_store: EventStore) -> None:
+    with _serving(bundled_store) as served:
+        killed, survivor = _listeners(served.port)
+        os.kill(killed, signal.SIGKILL)
+        assert all(_events(served.base) == 214 for _ in range(10))  # fresh connections meanwhile
+        _until(lambda: len(set(_listeners(served.port)) - {survivor, killed}) == 1, "a replacement listens")
+        assert all(_events(served.base) == 214 for _ in range(10))
+        replacement = (set(_listeners(served.port)) - {survivor}).pop()
+        assert _parent(replacement) == served.process.pid
+        assert f"Worker process [{killed}] died (exit code -9); starting another" in served.output()
+        assert f"Started server process [{replacement}]" in served.output()
+
+
+def test_no_worker_outlives_a_killed_supervisor(bundled_store: EventStore) -> None:
+    with _serving(bundled_store) as served:
+        workers = _listeners(served.port)
+        served.process.kill()
+        served.process.wait()
+        _until(lambda: all(_gone(pid) for pid in workers), "the orphaned workers exit")
+
+
+def test_a_worker_that_cannot_start_stops_the_server_instead_of_being_replaced_forever(tmp_path: Path) -> None:
+    corrupt = tmp_path / "newsgraph.json"
+    corrupt.write_text("not a store", encoding="utf-8")
+    done = newsgraph("serve", "--db", str(corrupt), "--data", str(tmp_path / "none"), "--port", str(free_port()),
+                     "--workers", "2", timeout=DEADLINE)
+    assert done.returncode == 1, done.stderr
+    assert "not a JSON store" in done.stderr and "could not start" in done.stderr
+    assert "starting another" not in done.stderr
