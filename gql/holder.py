@@ -55,7 +55,7 @@ class ArchiveHolder:
             if identity == self._identity:
                 return False
             started = time.perf_counter()
-            with collector_paused():  # decode and build allocate millions of acyclic objects
+            with collector_paused(freeze=True):  # millions of acyclic objects, kept until the next swap
                 archive = Archive.from_documents(self.store.documents())
             previous, self._archive, self._identity, self.loaded_at = self._archive, archive, identity, time.time()
             if self.feed.subscribers:  # published under the lock, so subscribers see swaps in order

@@ -1,7 +1,8 @@
 """Starting a server: make the store current with the archive directory, then build the app.
 
 `newsgraph serve` passes its settings to the workers through one environment
-variable, so that worker processes (gql/workers.py, or uvicorn's own) can build the app from an import string.
+variable, so that worker processes (gql/workers.py, or uvicorn's own) can build
+the app from an import string.
 
 `serve --watch` runs one watcher, in the `serve` process itself (a thread beside
 uvicorn, or beside its worker supervisor with --workers N): on each batch of changes
