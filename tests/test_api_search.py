@@ -218,7 +218,7 @@ def test_recent_searches_are_remembered_within_a_bound(monkeypatch: pytest.Monke
     from gql.archive.search import SearchDocument, SearchIndex, parse_query
 
     index = SearchIndex(SearchDocument(f"/news/{n:03}", f"storm {'river ' * (n % 4)}city {n}", "") for n in range(60))
-    storm, river = parse_query("storm"), parse_query("river")
+    storm, river = parse_query("storm city"), parse_query("river city")  # one word alone is not remembered: it costs nothing
     first = index.matches(storm)
     assert index.matches(storm) is first  # paging on, or asking again, reuses the scores and the ranking
     assert index.best_first(first) == index.order(first.scores, first.scores)
@@ -226,6 +226,6 @@ def test_recent_searches_are_remembered_within_a_bound(monkeypatch: pytest.Monke
     assert first.ascending == sorted(first.scores)
     assert len(first.best_first) == 60 and len(index.best_first(index.matches(river))) == 45
     monkeypatch.setattr(search_module, "RANKED_CACHE_MATCHES", 100)
-    index.matches(parse_query("city"))  # 60 + 45 + 60 matches > 100: the oldest (storm) goes
+    index.matches(parse_query("city storm"))  # 60 + 45 + 60 matches > 100: the oldest (storm city) goes
     assert index.matches(storm) is not first
     assert index.matches(storm).scores == first.scores

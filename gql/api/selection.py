@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -45,8 +45,8 @@ class Selection:
 
     positions: Sequence[int]
     query: SearchQuery | None = None
-    scores: dict[int, float] = field(default_factory=dict)
-    matches: Matches | None = None  # the text's matches as the index keeps them, when `positions` is all of them
+    scores: Mapping[int, float] = field(default_factory=dict)
+    matches: Matches | None = None  # the text's matches as the index keeps them, when only dates narrow them
 
 
 def check_criteria(criteria: Criteria) -> None:
@@ -85,8 +85,7 @@ def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = 
         query = _parse_text(criteria.text)
         if not narrowing:  # the text alone: the index's ranking, and its matches ascending
             matches = archive.search_index.matches(query)  # document numbers are archive positions
-            positions = _clip(matches.ascending, span)
-            return Selection(positions, query, matches.scores, matches if len(positions) == len(matches.scores) else None)
+            return Selection(_clip(matches.ascending, span), query, matches.scores, matches)
         scores = archive.search_index.scores(query)
         narrowing.append(set(scores))
     if not narrowing:
@@ -128,10 +127,14 @@ def ordered(archive: Archive, selection: Selection, order: Order) -> tuple[Seque
         def relevance_key(position: int) -> tuple:
             return (-scores[position], archive.ascending[position])
 
-        if selection.matches is not None:
-            ranked = archive.search_index.best_first(selection.matches)  # sorted once while the index remembers it
+        matches, positions = selection.matches, selection.positions
+        if matches is not None and len(positions) == len(matches):
+            ranked = archive.search_index.best_first(matches)  # sorted once while the index remembers it
+        elif matches is not None and matches.best_first is not None and positions:  # ranked already: keep the span
+            low, high = positions[0], positions[-1]
+            ranked = [position for position in matches.best_first if low <= position <= high]
         else:
-            ranked = archive.search_index.order(selection.positions, scores)
+            ranked = archive.search_index.order(positions, scores)
         return ranked, relevance_key, "relevance", False
 
     def date_key(position: int) -> tuple:

@@ -218,15 +218,19 @@ class Archive:
 
     @cached_property
     def search_index(self) -> SearchIndex:
-        """Built on first search, so a server that is never searched never pays for it."""
-        return SearchIndex(
-            SearchDocument(
-                event.path,
-                event.headline,
-                event.summary + "\n" + "\n".join(source.name for source in event.sources),
+        """Built on first search, so a server that is never searched never pays for it.
+
+        Kept as long as the archive, so frozen out of later collections' sight (gql.collector).
+        """
+        with collector_paused(freeze=True):
+            return SearchIndex(
+                SearchDocument(
+                    event.path,
+                    event.headline,
+                    event.summary + "\n" + "\n".join(source.name for source in event.sources),
+                )
+                for event in (self.events[path] for path in self.ascending)
             )
-            for event in (self.events[path] for path in self.ascending)
-        )
 
     # -- listing scopes as ascending positions (made on first use, then kept) -----------
     def tag_positions(self, name: str) -> Positions:

@@ -2,31 +2,28 @@
 
 BM25 ranking over an inverted index of folded words; `"quoted phrases"` must occur
 word for word, `prefix*` matches every word that starts so. A headline equal to the
-query ranks first, then headlines holding it as a phrase.
+query ranks first, then headlines holding it as a phrase. A query of one word reads its
+ranking from the word's impact-ordered postings; any other query scores every match.
 """
 
 from __future__ import annotations
 
-import html
-import math
 import operator
 import re
 import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter, OrderedDict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
 
-from gql.archive.text import ChunkTokens, fold, tokens, words_with_offsets
+from gql.archive.postings import HEADLINE_WEIGHT, Posting, TermScores, impact_order
+from gql.archive.ranking import add_headline_bonus, best_first, norms
+from gql.archive.text import ChunkTokens, fold, tokens
+from gql.collector import collector_paused
 
-HEADLINE_WEIGHT = 3  # a word in the headline counts as this many in the body
-K1, B = 1.2, 0.75
-EXACT_HEADLINE_BONUS = 1_000.0
-HEADLINE_PHRASE_BONUS = 100.0
-SNIPPET_CHARS = 180
 RANKED_CACHE_MATCHES = 2_000_000  # matches kept across recent queries (~250 MB at most)
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 
@@ -47,6 +44,13 @@ class SearchQuery:
     @property
     def all_tokens(self) -> tuple[str, ...]:
         return self.words + self.prefixes
+
+    @property
+    def one_word(self) -> str | None:
+        """The word, when the query is one word and nothing else (its ranking is then the word's impact order)."""
+        if len(self.words) == 1 and not self.prefixes and not self.phrases and self.sequence in ((), self.words):
+            return self.words[0]
+        return None
 
 
 def parse_query(text: str) -> SearchQuery:
@@ -82,33 +86,6 @@ class SearchDocument:
     body: str  # summary and source names
 
 
-class _Posting:
-    """One word's documents, numbers ascending, with their weighted term frequencies and BM25 term weights."""
-
-    __slots__ = ("numbers", "frequencies", "_weights")
-
-    def __init__(self, numbers: array, frequencies: array) -> None:
-        self.numbers = numbers  # array('i'), ascending
-        self.frequencies = frequencies  # array('i'), aligned with numbers: headline words count HEADLINE_WEIGHT times
-        self._weights: array | None = None
-
-    def __len__(self) -> int:
-        return len(self.numbers)
-
-    def weights(self, index: SearchIndex) -> array:
-        """array('d') aligned with numbers: the BM25 term weights, computed on first use and kept."""
-        weights = self._weights
-        if weights is None:  # two threads may both compute it: the same floats, either copy will do
-            found = len(self.numbers)
-            idf = math.log(1 + (len(index.documents) - found + 0.5) / (found + 0.5))
-            norms = index.norms
-            weights = self._weights = array("d", [
-                idf * frequency * (K1 + 1) / (frequency + norms[number])
-                for number, frequency in zip(self.numbers, self.frequencies)
-            ])
-        return weights
-
-
 class _Postings(dict[str, list[int]]):
     def __missing__(self, word: str) -> list[int]:
         entry: list[int] = []
@@ -123,32 +100,39 @@ class SearchIndex:
     document length) depends on the word and the document only, so it is folded into one
     float per (word, document), the first time a query asks for the word: a query's score
     is then a sum of stored floats, added in the order the formula adds them.
-    Document numbers are the order of the documents given to the constructor.
+    Each word's postings are also kept best first for that word searched alone (ordered
+    as the build goes, word by word): the commonest query, one word, then costs its page,
+    not its matches. Document numbers are the order of the documents given to the constructor.
     """
 
     def __init__(self, documents: Iterable[SearchDocument]) -> None:
-        self.documents: list[SearchDocument] = list(documents)
-        words = ChunkTokens()
-        raw = _Postings()  # word → [number, weighted frequency, number, ...], numbers ascending
-        headlines: list[str] = []  # " folded headline words " per document: headline bonus and phrases
-        lengths: list[int] = []
-        consume = deque(maxlen=0).extend
-        for number, document in enumerate(self.documents):
-            headline = words.of(document.headline)
-            headlines.append(" " + " ".join(headline) + " ")
-            counted = headline * HEADLINE_WEIGHT + words.of(document.body)  # a headline word counts as HEADLINE_WEIGHT
-            lengths.append(len(counted))
-            counts = Counter(counted)
-            consume(map(list.extend, map(raw.__getitem__, counts), zip(repeat(number), counts.values())))
-        del words
-        self.lengths = lengths
-        self.average_length = (sum(lengths) / len(lengths)) if lengths else 1.0
-        self.norms = array("d", [K1 * (1 - B + B * length / self.average_length) for length in lengths])
-        self._headlines = headlines
-        self._postings: dict[str, _Posting] = {}
-        while raw:  # word by word, so the build never holds both forms of every posting
-            word, entry = raw.popitem()
-            self._postings[word] = _Posting(array("i", entry[0::2]), array("i", entry[1::2]))
+        with collector_paused():  # millions of postings, nothing cyclic: a collection would only walk them
+            self.documents: list[SearchDocument] = list(documents)
+            words = ChunkTokens()
+            raw = _Postings()  # word → [number, weighted frequency, number, ...], numbers ascending
+            headlines: list[str] = []  # " folded headline words " per document: headline bonus and phrases
+            lengths: list[int] = []
+            consume = deque(maxlen=0).extend
+            held = _Postings()  # word → numbers of the documents holding it in the headline: the bonus of impact order
+            for number, document in enumerate(self.documents):
+                headline = words.of(document.headline)
+                headlines.append(" " + " ".join(headline) + " ")
+                counted = headline * HEADLINE_WEIGHT + words.of(document.body)  # a headline word counts as HEADLINE_WEIGHT
+                lengths.append(len(counted))
+                counts = Counter(counted)
+                consume(map(list.extend, map(raw.__getitem__, counts), zip(repeat(number), counts.values())))
+                consume(map(list.append, map(held.__getitem__, set(headline)), repeat(number)))
+            del words
+            self.norms = norms(lengths)
+            self._headlines = headlines
+            self._postings: dict[str, Posting] = {}
+            order = (len(self.documents), self.norms, headlines, self._key_rank)
+            while raw:  # word by word, so the build never holds both forms of every posting
+                word, entry = raw.popitem()
+                numbers, frequencies = array("i", entry[0::2]), array("i", entry[1::2])
+                del entry
+                by_impact = impact_order(word, numbers, frequencies, held.pop(word, []), *order)
+                self._postings[word] = Posting(numbers, frequencies, by_impact)
         self.vocabulary = sorted(self._postings)
         self._matches: OrderedDict[SearchQuery, Matches] = OrderedDict()
         self._cached_matches = 0
@@ -157,10 +141,19 @@ class SearchIndex:
     def matches(self, query: SearchQuery) -> Matches:
         """Every match of `query` with its score, and (on first use) in ranking order; remembered for recent queries.
 
-        Paging through a search, or a popular search asked again, then costs a lookup instead of
-        scoring and sorting every match again: the index never changes, so neither do these.
-        The cache holds at most RANKED_CACHE_MATCHES matches in all (the oldest query goes first).
+        One word alone: its postings are the matches, both orders and its scores on demand, at no cost.
+        Any other query is scored whole and remembered: paging through it, or asking it again, then
+        costs a lookup instead of scoring and sorting every match again (the index never changes,
+        so neither do these). The cache holds at most RANKED_CACHE_MATCHES matches in all (the
+        oldest query goes first).
         """
+        word = query.one_word
+        if word is not None:
+            posting = self._postings.get(word)
+            if posting is None:
+                return Matches({})
+            scores = TermScores(word, posting, len(self.documents), self.norms, self._headlines)
+            return Matches(scores, posting.numbers, posting.by_impact)
         with self._matches_lock:
             found = self._matches.get(query)
             if found is not None:
@@ -177,17 +170,15 @@ class SearchIndex:
                 self._cached_matches -= len(dropped.scores)
         return found
 
-    def best_first(self, matches: Matches) -> list[int]:
+    def best_first(self, matches: Matches) -> Sequence[int]:
         """The matches best first, ties by key: sorted on first use and kept with them."""
         if matches.best_first is None:
             matches.best_first = self.order(matches.scores, matches.scores)
         return matches.best_first
 
-    def order(self, numbers: Iterable[int], scores: dict[int, float]) -> list[int]:
-        """`numbers` (all in `scores`) best first, ties by key: as sorting by (-score, key), without a tuple each."""
-        ordered = sorted(numbers, key=self._key_rank.__getitem__)
-        ordered.sort(key=scores.__getitem__, reverse=True)  # stable, also reversed: equal scores stay in key order
-        return ordered
+    def order(self, numbers: Iterable[int], scores: Mapping[int, float]) -> list[int]:
+        """`numbers` (all in `scores`) best first, ties by key."""
+        return best_first(numbers, scores.__getitem__, self._key_rank.__getitem__)
 
     def scores(self, query: SearchQuery) -> dict[int, float]:
         """Document number → score of every matching document, unordered (`search` orders them)."""
@@ -215,7 +206,10 @@ class SearchIndex:
                 totals = map(operator.add, totals, group.weights_of(numbers))
             scores = dict(zip(numbers, totals))
         if not query.prefixes and scores:
-            self._add_headline_bonus(scores, query.sequence or query.words)
+            wanted = " " + " ".join(query.sequence or query.words) + " "
+            headlines = self._headlines
+            held = list(compress(scores, map(operator.contains, map(headlines.__getitem__, scores), repeat(wanted))))
+            add_headline_bonus(scores, held, map(headlines.__getitem__, held), wanted)
         return scores
 
     def _expand(self, prefix: str) -> list[str]:
@@ -248,17 +242,6 @@ class SearchIndex:
                 kept.append(number)
         return kept
 
-    def _add_headline_bonus(self, scores: dict[int, float], wanted_words: tuple[str, ...]) -> None:
-        """A headline equal to the query ranks first, then headlines holding it as a phrase."""
-        wanted = " " + " ".join(wanted_words) + " "
-        headlines = self._headlines
-        numbers = list(scores)
-        phrase = list(compress(numbers, map(operator.contains, map(headlines.__getitem__, numbers), repeat(wanted))))
-        exact = list(compress(phrase, map(operator.eq, map(headlines.__getitem__, phrase), repeat(wanted))))
-        exact_scores = [scores[number] + EXACT_HEADLINE_BONUS for number in exact]
-        scores.update(zip(phrase, map(operator.add, map(scores.__getitem__, phrase), repeat(HEADLINE_PHRASE_BONUS))))
-        scores.update(zip(exact, exact_scores))
-
     @cached_property
     def _keys(self) -> list[str]:
         return [document.key for document in self.documents]
@@ -279,13 +262,21 @@ class Matches:
     archive's index and its remembered matches are freed at once, not at the next cycle collection.
     """
 
-    def __init__(self, scores: dict[int, float]) -> None:
+    def __init__(
+        self, scores: Mapping[int, float], ascending: Sequence[int] | None = None, best_first: Sequence[int] | None = None
+    ) -> None:
         self.scores = scores
-        self.best_first: list[int] | None = None
+        self.best_first = best_first
+        self._ascending = ascending
 
-    @cached_property
-    def ascending(self) -> list[int]:
-        return sorted(self.scores)  # keyed in ascending order already: a linear sort
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    @property
+    def ascending(self) -> Sequence[int]:
+        if self._ascending is None:  # two threads may both sort: the same list, either will do
+            self._ascending = sorted(self.scores)  # keyed in ascending order already: a linear sort
+        return self._ascending
 
 
 class _Group:
@@ -297,15 +288,15 @@ class _Group:
         self.numbers, self.weights, self._by_number = numbers, weights, by_number
 
     @classmethod
-    def of(cls, posting: _Posting, index: SearchIndex) -> _Group:
-        return cls(posting.numbers, posting.weights(index))
+    def of(cls, posting: Posting, index: SearchIndex) -> _Group:
+        return cls(posting.numbers, posting.weights(len(index.documents), index.norms))
 
     @classmethod
-    def best_of(cls, postings: list[_Posting], index: SearchIndex) -> _Group:
+    def best_of(cls, postings: list[Posting], index: SearchIndex) -> _Group:
         """Number → the highest weight any of the words gives it (as `max` over the words would)."""
         best: dict[int, float] = {}
         for posting in postings:
-            for number, weight in zip(posting.numbers, posting.weights(index)):
+            for number, weight in zip(posting.numbers, posting.weights(len(index.documents), index.norms)):
                 if weight > best.get(number, 0.0):
                     best[number] = weight
         numbers = sorted(best)
@@ -347,32 +338,3 @@ def _matching_all(groups: list[_Group]) -> list[int]:
             break
         numbers = group.holds(numbers)
     return numbers
-
-
-def highlight(text: str, query: SearchQuery, max_chars: int = SNIPPET_CHARS) -> str | None:
-    """HTML: a window of `text` around its first matching word, every match in `<mark>`; None when none."""
-    words = set(query.all_tokens)
-    prefixes = query.prefixes
-
-    def matches(word: str) -> bool:
-        return word in words or any(word.startswith(prefix) for prefix in prefixes)
-
-    spans = [(start, end) for word, start, end in words_with_offsets(text) if matches(word)]
-    if not spans:
-        return None
-    first = spans[0][0]
-    start = max(0, first - max_chars // 3)
-    if start > 0:
-        start = text.find(" ", start, first) + 1 or start
-    end = min(len(text), start + max_chars)
-    if end < len(text):
-        end = text.rfind(" ", spans[0][1], end) if text.rfind(" ", spans[0][1], end) > 0 else end
-    pieces, cursor = [], start
-    for span_start, span_end in spans:
-        if span_start < start or span_end > end or span_start < cursor:
-            continue
-        pieces.append(html.escape(text[cursor:span_start]))
-        pieces.append("<mark>" + html.escape(text[span_start:span_end]) + "</mark>")
-        cursor = span_end
-    pieces.append(html.escape(text[cursor:end]))
-    return ("…" if start > 0 else "") + "".join(pieces) + ("…" if end < len(text) else "")
