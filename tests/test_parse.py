@@ -465,7 +465,7 @@ def test_odd_related_items_are_skipped_with_warnings() -> None:
         f"{SLOVAKIA}:{line_of(text, 'Just words')}: related item has no link: 'Just words'",
     ]
     clean = clean_event(SLOVAKIA)
-    assert result.event.related == (dataclasses.replace(clean.related[0], context=()),) + clean.related[1:]
+    assert result.event.related == (clean.related[0]._replace(context=()),) + clean.related[1:]
 
 
 def test_odd_source_items_are_skipped_with_warnings() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class Severity(str, Enum):
@@ -25,16 +26,18 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A reporting outlet: the link text is its name."""
+class Source(NamedTuple):
+    """A reporting outlet: the link text is its name.
+
+    A named tuple, like RelatedItem: an archive makes millions of these from the
+    store, and a tuple is made in a third of a frozen dataclass's time.
+    """
 
     name: str
     url: str
 
 
-@dataclass(frozen=True, slots=True)
-class RelatedItem:
+class RelatedItem(NamedTuple):
     """A link to another event, as written: the target may or may not be in the archive."""
 
     path: str

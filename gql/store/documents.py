@@ -38,15 +38,15 @@ def event_to_document(event: Event, file: str | None = None, content_hash: str |
 def document_to_event(document: Document) -> Event:
     """The `Event` a stored document holds."""
     get = document.get
-    return Event(
-        path=document["path"],
-        date=_date(document["date"]),
-        headline=document["headline"],
-        summary=get("summary", ""),
-        summary_markdown=get("summary_markdown", ""),
-        sources=tuple([Source(s["name"], s["url"]) for s in get("sources", ())]),
-        cover_image=get("cover_image"),
-        related=tuple(
+    return Event(  # positionally: path, date, headline, summary, summary_markdown, sources, cover_image, related
+        document["path"],
+        _date(document["date"]),
+        document["headline"],
+        get("summary", ""),
+        get("summary_markdown", ""),
+        tuple([Source(s["name"], s["url"]) for s in get("sources", ())]),
+        get("cover_image"),
+        tuple(
             [
                 RelatedItem(r["path"], r["headline"], _date(day) if (day := r.get("date")) else None, tuple(r.get("context", ())))
                 for r in get("related", ())
