@@ -27,7 +27,7 @@ import pytest
 
 from gql.store import EventStore
 from gql.workers import spreads_connections
-from tests.support import REPO, free_port, newsgraph
+from tests.support import REPO, free_port, newsgraph, stop_process
 
 pytestmark = pytest.mark.skipif(not spreads_connections(), reason="per-worker sockets need Linux's SO_REUSEPORT")
 
@@ -129,12 +129,7 @@ def _serving(store: EventStore, workers: int = 2) -> Iterator[Served]:
         yield served
     finally:
         if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=30)
         log.close()
 
 
