@@ -15,7 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from gql.api.auth import MutationAuth
 from gql.api.errors import CodedParserCache, ErrorCodes, is_unexpected
-from gql.api.fastpath import shortcut_plain_resolvers
+from gql.api.fastpath import LeanInfoExecutionContext, shortcut_plain_resolvers
 from gql.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule, query_cost_rule
 from gql.api.mutation import Mutation
 from gql.api.query import Query
@@ -43,20 +43,27 @@ class _Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:  # noqa: ANN001 - Strawberry's signature
         super().process_errors([error for error in errors if is_unexpected(error)], execution_context)
 
+    def _get_middleware_manager(self, extensions):  # noqa: ANN001, ANN202 - Strawberry's signature
+        """None when no extension has a `resolve` hook: graphql-core then skips a wrapping call per field."""
+        manager = super()._get_middleware_manager(extensions)
+        return manager if manager.middlewares else None
+
+
+class _ExecutionContext(RoomyExecutionContext, LeanInfoExecutionContext):
+    """Each operation with room to recurse (stack.py), each field's resolve info made cheaply (fastpath.py)."""
+
 
 def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
     # The rule classes are made once per schema: the limiters define a new class per instance,
     # and ValidationCache keys on the rules, so per-request classes made every request miss it.
     # Our depth and alias rules, not Strawberry's limiters: theirs walk a fragment again at every
     # spread, so ten spreads of ten nested fragments (a 300-byte query) keep them busy for hours.
-    depth_rules = [depth_limit_rule(limits.max_depth)]
-    alias_rules = [alias_limit_rule(limits.max_aliases)]
-    cost_rules = [query_cost_rule(limits.max_cost)] if limits.max_cost else []
+    # One AddValidationRules for all three: each extension costs hook set-up on every request.
+    rules = [depth_limit_rule(limits.max_depth), alias_limit_rule(limits.max_aliases)]
+    rules += [query_cost_rule(limits.max_cost)] if limits.max_cost else []
     extensions = [
-        lambda: AddValidationRules(depth_rules),
-        lambda: AddValidationRules(alias_rules),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        *([lambda: AddValidationRules(cost_rules)] if cost_rules else []),
         *([lambda: QueryDeadline(seconds=limits.query_timeout)] if limits.query_timeout else []),
         lambda: CodedParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
@@ -72,7 +79,7 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         types=[Event, Tag, Day, Publisher],
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch}),
-        execution_context_class=RoomyExecutionContext,  # graphql-core's recursion without frame-chunk churn
+        execution_context_class=_ExecutionContext,
     )
-    shortcut_plain_resolvers(schema)  # argument-less method fields called directly (fastpath.py)
+    shortcut_plain_resolvers(schema)  # attribute and argument-less method fields resolved directly (fastpath.py)
     return schema

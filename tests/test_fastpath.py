@@ -1,0 +1,129 @@
+"""The direct resolvers and lean resolve info of gql/api/fastpath.py answer exactly what Strawberry's chain does.
+
+Their speed is measured by bench/ (the engine scenario), not here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import GraphQLObjectType
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from gql.api import ARCHIVE, build_schema
+from gql.api.context import HOLDER, TOKEN
+from gql.api.fastpath import LeanInfoExecutionContext
+from gql.api.mutation import Mutation
+from gql.api.query import Query
+from gql.api.subscription import Subscription
+from gql.api.types import Day, Event, Publisher, Tag
+from gql.archive import Archive
+from gql.store import EventStore
+
+EVENT_FIELDS = """
+  id path date headline summary summaryMarkdown summaryHtml coverImage
+  sources { name url domain publisher { id name domain eventCount } }
+  related { path headline date context { id name slug eventCount } event { id path headline tags { name } } }
+  tags { id name slug eventCount }
+  relatedBy(first: 2) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { path } } }
+"""
+EVERYTHING = f"""{{
+  events(first: 30) {{ totalCount pageInfo {{ endCursor }} edges {{ cursor node {{ {EVENT_FIELDS} }} }} }}
+  tags(first: 5) {{ edges {{ node {{ id name slug eventCount relatedTags(first: 3) {{ count tag {{ name }} }} }} }} }}
+  publishers(first: 5) {{ edges {{ node {{ id name domain eventCount }} }} }}
+  days(from: "2015-01-01") {{ id date eventCount }}
+  search(text: "the", first: 3) {{ totalCount edges {{ cursor score snippetHtml node {{ path }} }} }}
+  stats {{ events tags publishers dateFrom dateTo unresolvedRelatedLinks }}
+}}"""
+
+
+@pytest.fixture(scope="module")
+def context(bundled_store: EventStore) -> dict[str, Any]:
+    archive = Archive.from_documents(bundled_store.documents())
+    return {"request": None, "response": None, ARCHIVE: archive, HOLDER: None, TOKEN: None}
+
+
+def _execute(schema: strawberry.Schema, query: str, context: dict[str, Any]) -> Any:
+    result = asyncio.run(schema.execute(query, context_value=context))
+    assert not result.errors, result.errors
+    return result.data
+
+
+def _plain_strawberry() -> strawberry.Schema:
+    """The same types through Strawberry's own resolver chain and execution context."""
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Event, Tag, Day, Publisher])
+
+
+def test_answers_as_strawberrys_own_resolvers_do(context: dict[str, Any]) -> None:
+    ours = _execute(build_schema(), EVERYTHING, context)
+    assert ours == _execute(_plain_strawberry(), EVERYTHING, context)
+    assert ours["events"]["edges"] and any(edge["node"]["related"] for edge in ours["events"]["edges"])
+
+
+def _resolvers(schema: strawberry.Schema) -> dict[str, str]:
+    """`Type.field` → the qualified name of its graphql-core resolver."""
+    return {
+        f"{graphql_type.name}.{name}": getattr(field.resolve, "__qualname__", "")
+        for graphql_type in schema._schema.type_map.values()
+        if isinstance(graphql_type, GraphQLObjectType) and not graphql_type.name.startswith("__")
+        for name, field in graphql_type.fields.items()
+    }
+
+
+def test_only_plain_fields_get_direct_resolvers() -> None:
+    resolvers = _resolvers(build_schema())
+    assert resolvers["Source.url"].startswith("_attribute.")  # a dataclass field
+    assert resolvers["EventConnection.pageInfo"].startswith("_attribute.")  # python name page_info
+    assert resolvers["Event.path"].startswith("_direct.") and resolvers["Event.tags"].startswith("_direct.")  # info
+    assert resolvers["RelatedEvent.event"].startswith("_direct.")
+    assert not resolvers["Query.events"].startswith(("_attribute.", "_direct."))  # arguments: Strawberry's chain
+    assert not resolvers["Tag.relatedTags"].startswith(("_attribute.", "_direct."))
+
+
+class _CheckedInfo(LeanInfoExecutionContext):
+    """Builds every resolve info both ways and insists they are the same tuple."""
+
+    built = 0
+
+    def build_resolve_info(self, *args: Any) -> Any:
+        lean = super().build_resolve_info(*args)
+        theirs = StrawberryGraphQLCoreExecutionContext.build_resolve_info(self, *args)
+        assert type(lean) is type(theirs) and lean == theirs
+        _CheckedInfo.built += 1
+        return lean
+
+
+def test_the_lean_resolve_info_is_strawberrys(context: dict[str, Any]) -> None:
+    schema = strawberry.Schema(query=Query, types=[Event, Tag, Day, Publisher], execution_context_class=_CheckedInfo)
+    query = "query Q($n: Int) { events(first: $n) { edges { node { path tags { name } } } } }"
+    result = asyncio.run(schema.execute(query, variable_values={"n": 3}, context_value=context))
+    assert not result.errors and _CheckedInfo.built > 3
+
+
+class _Shout(SchemaExtension):
+    """A schema extension with a per-field `resolve` hook: upper-cases every string."""
+
+    def resolve(self, _next, root, info, *args, **kwargs) -> Any:  # noqa: ANN001 - Strawberry's hook
+        value = _next(root, info, *args, **kwargs)
+        return value.upper() if isinstance(value, str) else value
+
+
+def test_resolve_hooks_still_wrap_direct_resolvers(context: dict[str, Any]) -> None:
+    schema = build_schema()
+    assert schema._get_middleware_manager(schema.get_extensions()) is None  # no hook: no per-field wrapper
+    schema.extensions = (*schema.extensions, _Shout)
+    data = _execute(schema, "{ events(first: 2) { edges { node { path sources { url } } } } }", context)
+    node = data["events"]["edges"][0]["node"]
+    assert node["path"].startswith("/NEWS/") and all(source["url"].isupper() for source in node["sources"])
+
+
+def test_node_types_accept_only_their_own_objects(context: dict[str, Any]) -> None:
+    archive: Archive = context[ARCHIVE]
+    event = Event.at(archive, 0)
+    tag = Tag(record=next(iter(archive.tags.values())))
+    assert Event.is_type_of(event, None) and Tag.is_type_of(tag, None)
+    assert not Event.is_type_of(tag, None) and not Tag.is_type_of(event, None)
