@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ContextManager, NamedTuple
+from typing import ContextManager
 
 from gql.collector import collector_paused
 from gql.parse import ParseLimits, Problem, Severity, parse_event
@@ -92,7 +92,7 @@ class DocumentOutcome:
     problems: tuple[Problem, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _FileOutcome:
     """One file read and parsed: its document when accepted, its problems either way.
 
@@ -108,13 +108,6 @@ class _FileOutcome:
     location: str | None = None
     unchanged: bool = False
     stat: list[int] | None = None
-
-
-class _Known(NamedTuple):
-    """What the store holds about one file location: its content hash and recorded stat."""
-
-    content_hash: str | None
-    stat: list[int] | None
 
 
 class LoadUsageError(Exception):
@@ -167,12 +160,6 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def read_and_parse(file: str, options: LoadOptions, known_hash: str | None = None) -> _FileOutcome:
-    """Read one file and parse it; `known_hash` skips parsing when the bytes have not changed."""
-    known = _Known(known_hash, None) if known_hash is not None else None
-    return _read_and_parse(file, options, lambda location: known, False, _Locator())
-
-
 class _Locator:
     """Files' resolved paths (`str(Path(file).resolve())`) and stats, each directory resolved once per load."""
 
@@ -205,7 +192,7 @@ def _stat_of(status: os.stat_result) -> list[int]:
 
 
 def _read_and_parse(
-    file: str, options: LoadOptions, known_at: Callable[[str], _Known | None], locator: _Locator
+    file: str, options: LoadOptions, known_at: Callable[[str], Entry | None], locator: _Locator
 ) -> _FileOutcome:
     """Resolve, stat, and read and parse one file unless the store already holds it (see STAT_KEY)."""
     try:
@@ -275,10 +262,10 @@ def _rejected(file: str, digest: str | None, line: int, message: str, location: 
 
 
 # A pool worker's load: set by `_start_worker` (with fork, inherited as it is).
-_WORKER: tuple[LoadOptions, dict[str, _Known], _Locator] | None = None
+_WORKER: tuple[LoadOptions, dict[str, Entry], _Locator] | None = None
 
 
-def _start_worker(parent: int | None, options: LoadOptions, known: dict[str, _Known]) -> None:
+def _start_worker(parent: int | None, options: LoadOptions, known: dict[str, Entry]) -> None:
     global _WORKER
     _WORKER = (options, known, _Locator())
     _exit_with_parent(parent)
@@ -307,7 +294,7 @@ def _exit_with_parent(parent: int | None) -> None:
 
 
 def _outcomes(
-    files: list[str], options: LoadOptions, known: dict[str, _Known], progress: Callable[[int], None]
+    files: list[str], options: LoadOptions, known: dict[str, Entry], progress: Callable[[int], None]
 ) -> Iterator[_FileOutcome]:
     """Every file's outcome, in order; files whose stat is what the store recorded are not even read."""
     locator = _Locator()
@@ -323,7 +310,7 @@ def _outcomes(
 
 
 def _unchanged_by_stat(
-    file: str, options: LoadOptions, known: dict[str, _Known], locator: _Locator
+    file: str, options: LoadOptions, known: dict[str, Entry], locator: _Locator
 ) -> _FileOutcome | None:
     """The outcome of a file whose stat is the recorded one (unchanged, not read); None for any other."""
     try:
@@ -338,7 +325,7 @@ def _unchanged_by_stat(
 
 
 def _read_and_parse_all(
-    files: list[str], options: LoadOptions, known: dict[str, _Known], locator: _Locator
+    files: list[str], options: LoadOptions, known: dict[str, Entry], locator: _Locator
 ) -> Iterator[_FileOutcome]:
     """Read and parse in order: in this process for small batches, else in a pool of workers.
 
@@ -402,7 +389,7 @@ def _load_files_locked(
     files = markdown_file_names(roots)
     stored = store.entries()
     stored_by_file = {entry.file: entry for entry in stored if entry.file}
-    known = {file: _Known(entry.content_hash, entry.stat) for file, entry in stored_by_file.items() if entry.content_hash}
+    known = {file: entry for file, entry in stored_by_file.items() if entry.content_hash}
     report = LoadReport()
     batch = _Batch()
     seen_files: set[str] = set()

@@ -7,6 +7,7 @@ trust a manifest of another file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -22,7 +23,7 @@ from gql.loader import load_files
 from gql.store import EventStore
 from gql.store import store as store_module
 from gql.store.layout import decode_member
-from gql.store.manifest import identity_of, manifest_path, read_manifest
+from gql.store.manifest import identity_of, manifest_path, read_manifest, write_manifest
 from tests.conftest import BUNDLED_NEWS
 from tests.test_store import _documents
 
@@ -164,3 +165,18 @@ def test_a_touched_file_with_the_same_bytes_has_its_new_stat_recorded(
     written = identity_of(store.path.stat())
     assert load_files(store, [news]).unchanged == 214
     assert identity_of(store.path.stat()) == written  # the next load found the stat recorded: nothing to write
+
+
+@pytest.mark.parametrize("shift", [1, -3, 40])
+def test_a_manifest_that_does_not_fit_its_file_is_never_spliced_with(tmp_path: Path, shift: int) -> None:
+    store = EventStore(tmp_path / "store.json")
+    store.write(_documents(6))
+    manifest = read_manifest(store.path, identity_of(store.path.stat()))
+    misplaced = [entry.moved(shift) for entry in manifest.entries]
+    write_manifest(store.path, dataclasses.replace(manifest, entries=misplaced))  # same identity, wrong places
+    store.write([{**POOL[2], "summary": "edited"}, POOL[9]], removals=[POOL[4]["path"]])
+    stored = _by_path(store)
+    assert sorted(stored) == sorted(d["path"] for d in [*_documents(6), POOL[9]] if d["path"] != POOL[4]["path"])
+    assert stored[POOL[2]["path"]]["summary"] == "edited"
+    assert stored[POOL[0]["path"]] == POOL[0]
+    _check_manifest_describes_the_file(store)

@@ -124,6 +124,8 @@ class Archive:
         self.event_tags: dict[str, tuple[str, ...]] = self._event_tags()
         self.publishers: dict[str, Publisher] = self._publishers(current)
         self._positions: dict[tuple[str, object], Positions] = {}  # listing scope → its positions, made once
+        for key, tag in self.tags.items():  # tag pages are the commonest listing: made now, not by the first reader
+            self._scope_positions("tag", key, tag.event_paths)
 
     def _inbound(self) -> dict[str, list[str]]:
         inbound: dict[str, list[str]] = defaultdict(list)
@@ -232,7 +234,7 @@ class Archive:
                 for event in (self.events[path] for path in self.ascending)
             )
 
-    # -- listing scopes as ascending positions (made on first use, then kept) -----------
+    # -- listing scopes as ascending positions (a tag's with the archive; others on first use, then kept) --
     def tag_positions(self, name: str) -> Positions:
         """Archive positions of a tag's events (any spelling of the tag), ascending."""
         return self.tag_key_positions(tag_key(name))

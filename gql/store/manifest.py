@@ -87,11 +87,15 @@ def read_manifest(store: Path, identity: list[int]) -> Manifest | None:
 
 
 def write_manifest(store: Path, manifest: Manifest) -> None:
-    """Write the manifest beside the store (atomically, like the store: a crash leaves the old one or the new)."""
+    """Write the manifest beside the store, by rename but without fsync.
+
+    A crash may leave the old manifest, none, or (after a power loss) a damaged one: the
+    first names another store file and the others do not decode, so each is ignored.
+    """
     replace_file(manifest_path(store), orjson.dumps({
         "version": MANIFEST_VERSION, "identity": manifest.identity, "schema_version": manifest.schema_version,
         "body": [manifest.body_start, manifest.body_end], "entries": manifest.entries,
-    }, default=tuple))  # entries are NamedTuples, which orjson leaves to `default`
+    }, default=tuple), durable=False)  # entries are NamedTuples, which orjson leaves to `default`
 
 
 def remove_manifest(store: Path) -> None:

@@ -4,7 +4,8 @@ Pure: it reads the old file's bytes (anything that slices to bytes, such as an m
 and the manifest that places each document in them, and returns the new file as pieces
 of bytes with the manifest entries of the new file. Consecutive unchanged documents are
 copied as one slice, separators included, so a load that changes 1% of a store copies
-a few hundred slices and encodes 1% of its documents.
+a few hundred slices and encodes 1% of its documents. Each slice's ends are checked
+against the bytes (PlacesDiffer): a manifest that does not fit the file is never used.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Protocol
 from gql.store.documents import Document
 from gql.store.layout import SEPARATOR, encode_member
 from gql.store.manifest import Entry, Manifest, entry_of
+
+
+class PlacesDiffer(Exception):
+    """The old file's bytes are not laid out as the manifest says (so the manifest must not be used)."""
 
 
 class Bytes(Protocol):
@@ -46,7 +51,11 @@ class _Body:
 
     def copy(self, old: Bytes, run: Sequence[Entry]) -> None:
         """Consecutive old members, with the separators between them, as they were."""
-        self.parts.append(old[run[0].start:run[-1].end])
+        first, last = run[0], run[-1]
+        if old[first.start:first.start + len(str(first.doc_id)) + 3] != b'"%d":' % first.doc_id or \
+                old[last.end:last.end + 1] not in (b",", b"\n"):
+            raise PlacesDiffer(f"document {first.doc_id} or {last.doc_id} is not where the manifest places it")
+        self.parts.append(old[first.start:last.end])
         shift = self.offset - run[0].start
         self.entries.extend(entry.moved(shift) for entry in run)
         self.offset += run[-1].end - run[0].start + len(SEPARATOR)

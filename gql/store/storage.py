@@ -114,10 +114,12 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
     return stale
 
 
-def replace_file(path: Path, content: bytes | Iterable[bytes]) -> None:
+def replace_file(path: Path, content: bytes | Iterable[bytes], durable: bool = True) -> None:
     """Write `content` (bytes, or pieces of them) to a temporary sibling, fsync it, rename it over `path`, fsync the directory.
 
     The new file keeps the permissions of the one it replaces (mkstemp's are 0600).
+    `durable=False` skips both fsyncs, for derived files that are checked when read
+    (the manifest): after a power loss such a file may be the old one, missing or damaged.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -133,12 +135,15 @@ def replace_file(path: Path, content: bytes | Iterable[bytes]) -> None:
             else:
                 handle.writelines(content)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    if not durable:
+        return
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

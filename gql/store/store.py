@@ -29,7 +29,7 @@ from gql.store.layout import decode_member
 from gql.store.manifest import (
     Entry, Manifest, entry_of, identity_of, manifest_of, read_manifest, remove_manifest, write_manifest,
 )
-from gql.store.splice import splice
+from gql.store.splice import PlacesDiffer, splice
 from gql.store.storage import AtomicJSONStorage, read_store_file, remove_stale_temporaries, replace_file
 
 SCHEMA_VERSION = 1
@@ -180,7 +180,7 @@ class EventStore:
                 yield mapped
 
     def _write_spliced(self, manifest: Manifest, upserts: list[Document], removals: set[str]) -> WriteSummary | None:
-        """The write as a splice of the old bytes; None when the file changed since the manifest was read."""
+        """The write as a splice of the old bytes; None when the file changed since the manifest was read or does not fit it."""
         by_path = {entry.path: entry for entry in manifest.entries}
         with self._mapped(manifest.identity) as old:
             if old is None:
@@ -188,14 +188,22 @@ class EventStore:
 
             def previous(path: str) -> tuple[int, Document] | None:
                 entry = by_path.get(path)
-                return None if entry is None else (entry.doc_id, decode_member(old[entry.start:entry.end]))
+                if entry is None:
+                    return None
+                document = decode_member(old[entry.start:entry.end])
+                if not isinstance(document, dict) or document.get("path") != path:
+                    raise PlacesDiffer(f"document {entry.doc_id} is not where the manifest places it")
+                return entry.doc_id, document
 
             next_id = max((entry.doc_id for entry in manifest.entries), default=0) + 1
-            changes = _changes(upserts, previous, next_id)
-            changes.removed = {by_path[path].doc_id for path in removals if path in by_path}
-            if not (changes.replaced or changes.added or changes.removed):
-                return changes.summary()
-            spliced = splice(old, manifest, changes.replaced, changes.removed, changes.added)
+            try:
+                changes = _changes(upserts, previous, next_id)
+                changes.removed = {by_path[path].doc_id for path in removals if path in by_path}
+                if not (changes.replaced or changes.added or changes.removed):
+                    return changes.summary()
+                spliced = splice(old, manifest, changes.replaced, changes.removed, changes.added)
+            except (PlacesDiffer, ValueError):  # the manifest does not fit the file: decode it instead
+                return None
             replace_file(self.path, spliced.pieces)
         identity = identity_of(self.path.stat())
         write_manifest(self.path, Manifest(identity, manifest.schema_version, spliced.body_start, spliced.body_end,
