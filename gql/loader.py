@@ -402,9 +402,10 @@ def _load_files_locked(
             if unchanged is not None and outcome.stat is not None and unchanged.stat != outcome.stat:
                 restat = unchanged._replace(stat=outcome.stat)  # same bytes, new stat: record it for next time
             batch.add(outcome, report, unchanged_path=unchanged.path if unchanged else None, restat=restat)
-    restats = list(batch.restats.values())
-    for entry, document in zip(restats, store.documents_at(restats)):
-        batch.documents[entry.path] = {**document, STAT_KEY: entry.stat}
+    restated = store.documents_at(batch.restats.values())
+    for path, entry in batch.restats.items():
+        if path in restated:
+            batch.documents[path] = {**restated[path], STAT_KEY: entry.stat}
     removals = _pruned(stored, roots, seen_files) if options.prune else set()
     summary = store.write(batch.documents.values(), removals - set(batch.claimed))
     report.loaded = summary.added + summary.changed

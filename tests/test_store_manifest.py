@@ -143,9 +143,9 @@ def test_an_incremental_load_neither_decodes_nor_encodes_the_store(tmp_path: Pat
     _check_manifest_describes_the_file(store)
 
 
-@pytest.mark.parametrize("with_manifest", [True, False])
+@pytest.mark.parametrize("manifest", ["fitting", "absent", "misplaced"])
 def test_a_touched_file_with_the_same_bytes_has_its_new_stat_recorded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_manifest: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, manifest: str
 ) -> None:
     news = _settled_copy(tmp_path, monkeypatch)
     store = EventStore(tmp_path / "store.json")
@@ -153,8 +153,11 @@ def test_a_touched_file_with_the_same_bytes_has_its_new_stat_recorded(
     before = _by_path(store)
     touched = sorted(news.rglob("*.md"))[0]
     os.utime(touched, ns=(1_000_000_000, 1_000_000_000))
-    if not with_manifest:
+    if manifest == "absent":
         manifest_path(store.path).unlink()
+    elif manifest == "misplaced":
+        fitting = read_manifest(store.path, identity_of(store.path.stat()))
+        write_manifest(store.path, dataclasses.replace(fitting, entries=[entry.moved(7) for entry in fitting.entries]))
     report = load_files(store, [news])
     assert (report.loaded, report.unchanged) == (0, 214)
     after = _by_path(store)

@@ -112,16 +112,23 @@ class EventStore:
                 self._decoded_under_lock = data
         return data.get(EVENTS_TABLE, {})
 
-    def documents_at(self, entries: Iterable[Entry]) -> list[Document]:
-        """The stored documents of these entries (from `entries()` under the same writer lock), read alone when placed."""
+    def documents_at(self, entries: Iterable[Entry]) -> dict[str, Document]:
+        """The stored documents of these entries (from `entries()` under the same writer lock), by path.
+
+        Read alone from their places when the manifest gave the entries and fits the file;
+        else from the decoded store.
+        """
         wanted = list(entries)
         if not wanted:
-            return []
-        if self._manifest_under_lock is not None and self.lock.is_locked:
-            with self._mapped() as old:
-                return [decode_member(old[entry.start:entry.end]) for entry in wanted]
-        events = self._events()
-        return [events[str(entry.doc_id)] for entry in wanted]
+            return {}
+        manifest = self._manifest_under_lock if self.lock.is_locked else None
+        if manifest is not None:
+            with self._mapped(manifest.identity) as old:
+                placed = _read_placed(old, wanted) if old is not None else None
+            if placed is not None:
+                return {entry.path: document for entry, document in zip(wanted, placed)}
+        by_path = {document["path"]: document for document in self._events().values()}
+        return {entry.path: by_path[entry.path] for entry in wanted if entry.path in by_path}
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -190,10 +197,10 @@ class EventStore:
                 entry = by_path.get(path)
                 if entry is None:
                     return None
-                document = decode_member(old[entry.start:entry.end])
-                if not isinstance(document, dict) or document.get("path") != path:
+                placed = _read_placed(old, [entry])
+                if placed is None:
                     raise PlacesDiffer(f"document {entry.doc_id} is not where the manifest places it")
-                return entry.doc_id, document
+                return entry.doc_id, placed[0]
 
             next_id = max((entry.doc_id for entry in manifest.entries), default=0) + 1
             try:
@@ -202,7 +209,7 @@ class EventStore:
                 if not (changes.replaced or changes.added or changes.removed):
                     return changes.summary()
                 spliced = splice(old, manifest, changes.replaced, changes.removed, changes.added)
-            except (PlacesDiffer, ValueError):  # the manifest does not fit the file: decode it instead
+            except PlacesDiffer:  # the manifest does not fit the file: decode it instead
                 return None
             replace_file(self.path, spliced.pieces)
         identity = identity_of(self.path.stat())
@@ -273,6 +280,20 @@ def _changes(
         if stored != document:
             changes.replaced[doc_id] = document
     return changes
+
+
+def _read_placed(old: mmap.mmap, entries: list[Entry]) -> list[Document] | None:
+    """The documents at the entries' places in the store's bytes; None when a place holds anything else."""
+    documents = []
+    for entry in entries:
+        try:
+            document = decode_member(old[entry.start:entry.end])
+        except ValueError:
+            return None
+        if not isinstance(document, dict) or document.get("path") != entry.path:
+            return None
+        documents.append(document)
+    return documents
 
 
 def _content(document: Document) -> Document:
