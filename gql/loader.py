@@ -114,18 +114,14 @@ class LoadUsageError(Exception):
     """A path given to load does not exist or holds no markdown."""
 
 
-def markdown_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def markdown_file_names(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """Every `.md` file named or found (recursively) under the given paths, in a stable order.
 
-    What `sorted(p for p in path.rglob("*.md") if p.is_file())` finds, in its order, from
-    one `os.scandir` per directory: symlinked directories are not descended into,
-    symlinked files count, unreadable directories are skipped.
+    What `sorted(p for p in path.rglob("*.md") if p.is_file())` finds, in its order, as the
+    strings `str(path)` gives, from one `os.scandir` per directory (a load of 100k files
+    makes no Path objects): symlinked directories are not descended into, symlinked files
+    count, unreadable directories are skipped.
     """
-    return [Path(name) for name in markdown_file_names(paths)]
-
-
-def markdown_file_names(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """`markdown_files` as the strings `str(path)` gives (a load of 100k files makes no Path objects)."""
     found: list[str] = []
     for given in paths:
         path = Path(given)

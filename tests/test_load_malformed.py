@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gql.loader import DEFAULT_MAX_FILE_BYTES
+from gql.loader import DEFAULT_MAX_FILE_BYTES, markdown_file_names
 from gql.parse import parse_event
 from gql.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO
@@ -137,3 +137,15 @@ def test_the_terminal_report_is_one_path_line_message_per_problem(batch: tuple[P
         assert match[2] in known and int(match[3]) >= 1
     assert "Traceback" not in result.stderr
     assert re.search(r"^\d+ loaded, 0 unchanged, \d+ rejected, \d+ warnings, 0 removed → ", result.stdout, re.M)
+
+
+def test_files_are_found_in_the_order_of_sorting_their_paths(tmp_path: Path) -> None:
+    """The scan walks each directory by name; that must be the order `sorted(rglob)` gives, whatever the names."""
+    for name in ["a.md", "a-b.md", "a/b.md", "a/a/z.md", "b.md", "B.md", "a b/c.md", "z/y/x.md", "x.md/inner.md",
+                 "a/notes.txt", "é.md"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("# x\n", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "a", target_is_directory=True)  # not descended into
+    (tmp_path / "c.md").symlink_to(tmp_path / "b.md")  # a symlinked file counts
+    expected = sorted(p for p in tmp_path.rglob("*.md") if p.is_file())
+    assert markdown_file_names([tmp_path]) == [str(p) for p in expected]
