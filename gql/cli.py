@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 import orjson
 
-from gql.loader import DEFAULT_MAX_FILE_BYTES, LoadOptions, LoadReport, LoadUsageError, load_files
+from gql.finder import LoadUsageError
+from gql.loader import DEFAULT_MAX_FILE_BYTES, LoadOptions, LoadReport, load_files
 from gql.parse import ParseLimits
 from gql.progress import PLAIN_EVERY, load_progress
 from gql.store import EventStore, StoreCorrupt, StoreError, default_store_path

@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
-import stat as stat_module
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import ContextManager
 
 from gql.collector import collector_paused
+from gql.finder import Found, find_markdown
 from gql.parse import ParseLimits, Problem, Severity, parse_event
 from gql.store import Document, EventStore, event_to_document
 from gql.store.documents import STAT_KEY
@@ -96,180 +96,87 @@ class DocumentOutcome:
 class _FileOutcome:
     """One file read and parsed: its document when accepted, its problems either way.
 
-    `location` is the file's resolved path (None for text that is no file); `unchanged`
-    says the file is what the store holds for that location (same stat or same bytes),
-    so it was not parsed; `stat` is the file's stat to record, None when racy or unknown.
+    `unchanged` says the file's bytes are what the store holds for its location, so it
+    was not parsed; `stat` is the file's stat to record, None when racy or unknown.
     """
 
     file: str
     content_hash: str | None
     document: Document | None
     problems: tuple[Problem, ...]
-    location: str | None = None
     unchanged: bool = False
     stat: list[int] | None = None
-
-
-class LoadUsageError(Exception):
-    """A path given to load does not exist or holds no markdown."""
-
-
-def markdown_file_names(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """Every `.md` file named or found (recursively) under the given paths, in a stable order.
-
-    What `sorted(p for p in path.rglob("*.md") if p.is_file())` finds, in its order, as the
-    strings `str(path)` gives, from one `os.scandir` per directory (a load of 100k files
-    makes no Path objects): symlinked directories are not descended into, symlinked files
-    count, unreadable directories are skipped.
-    """
-    found: list[str] = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            _scan_markdown(str(path), found)
-        elif path.is_file():
-            found.append(str(path))
-        else:
-            raise LoadUsageError(f"{path}: no such file or directory")
-    return found
-
-
-def _scan_markdown(directory: str, found: list[str]) -> None:
-    """Depth first, each directory's entries by name: the order of sorting the files by their path's parts."""
-    try:
-        with os.scandir(directory) as entries:
-            listed = sorted(entries, key=lambda entry: entry.name)
-    except PermissionError:
-        return
-    for entry in listed:
-        if entry.name.endswith(".md") and entry.is_file():
-            found.append(entry.path)
-        try:
-            descend = entry.is_dir() and not entry.is_symlink()
-        except OSError:
-            descend = False
-        if descend:
-            _scan_markdown(entry.path, found)
 
 
 def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-class _Locator:
-    """Files' resolved paths (`str(Path(file).resolve())`) and stats, each directory resolved once per load."""
-
-    def __init__(self) -> None:
-        self.directories: dict[str, str] = {}
-
-    def locate(self, file: str) -> tuple[str, os.stat_result]:
-        status = os.lstat(file)
-        if stat_module.S_ISLNK(status.st_mode):
-            return os.path.realpath(file), os.stat(file)
-        directory, name = os.path.split(file)
-        return os.path.join(self.directory(directory), name), status
-
-    def directory(self, directory: str) -> str:
-        """`os.path.realpath(directory)`, from its parent's when that is known (one lstat instead of one per part)."""
-        real = self.directories.get(directory)
-        if real is None:
-            parent, name = os.path.split(directory)
-            if (not parent or not name or name in (".", "..") or parent == directory
-                    or stat_module.S_ISLNK(os.lstat(directory).st_mode)):
-                real = os.path.realpath(directory)
-            else:
-                real = os.path.join(self.directory(parent), name)
-            self.directories[directory] = real
-        return real
-
-
-def _stat_of(status: os.stat_result) -> list[int]:
-    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
-
-
-def _read_and_parse(
-    file: str, options: LoadOptions, known_at: Callable[[str], Entry | None], locator: _Locator
-) -> _FileOutcome:
-    """Resolve, stat, and read and parse one file unless the store already holds it (see STAT_KEY)."""
+def _read_and_parse(found: Found, options: LoadOptions, known_at: Callable[[str], Entry | None]) -> _FileOutcome:
+    """Read and parse one found file unless the store already holds its bytes (see STAT_KEY)."""
+    file, location, stat = found.name, found.location, found.stat
+    if stat is None:
+        return _rejected(file, None, 1, f"cannot read: {found.error}")
+    if stat[0] > options.max_file_bytes:
+        return _rejected(file, None, 1, f"file is {stat[0]:,} bytes, over the limit of {options.max_file_bytes:,}")
     try:
-        location, status = locator.locate(file)
-        size = status.st_size
-        if size > options.max_file_bytes:
-            return _rejected(file, None, 1, f"file is {size:,} bytes, over the limit of {options.max_file_bytes:,}",
-                             location)
-        known = known_at(location)
-        stat: list[int] | None = _stat_of(status)
-        if known is not None and stat is not None and known.stat == stat:
-            return _FileOutcome(file, known.content_hash, None, (), location, unchanged=True, stat=stat)
         with open(file, "rb") as handle:
             raw = handle.read()
     except OSError as error:
         return _rejected(file, None, 1, f"cannot read: {error.strerror or error}")
-    if stat is not None and max(stat[1], stat[2]) > time.time_ns() - RACY_NS:
-        stat = None  # changed just now: it could change again within the same timestamp tick
+    recorded: list[int] | None = stat
+    if max(stat[1], stat[2]) > time.time_ns() - RACY_NS:
+        recorded = None  # changed just now: it could change again within the same timestamp tick
     digest = content_hash(raw)
+    known = known_at(location)
     if known is not None and known.content_hash == digest:
-        return _FileOutcome(file, digest, None, (), location, unchanged=True, stat=stat)
-    outcome = parse_bytes(raw, file, options, digest, location=location)
-    if outcome.document is not None and stat is not None:
-        outcome.document[STAT_KEY] = stat
+        return _FileOutcome(file, digest, None, (), unchanged=True, stat=recorded)
+    outcome = parse_bytes(raw, file, options, digest, location)
+    if outcome.document is not None and recorded is not None:
+        outcome.document[STAT_KEY] = recorded
     return outcome
 
 
-def _resolved(file: str) -> str:
-    """`str(Path(file).resolve())`."""
-    return os.path.realpath(file)
-
-
-def parse_bytes(
-    raw: bytes, file: str, options: LoadOptions, digest: str | None = None, on_disk: bool = True,
-    location: str | None = None,
-) -> _FileOutcome:
+def parse_bytes(raw: bytes, file: str, options: LoadOptions, digest: str | None, location: str | None) -> _FileOutcome:
     """Decode (strict UTF-8) and parse; binary or undecodable input is rejected at its line.
 
-    `on_disk` records the file's location with the document (for incremental loads and
-    `--prune`); text that never was a file (a script's string, a mutation) records none.
-    `location` is the file's resolved path when the caller has it already.
+    `location`, the file's resolved path, is recorded with the document (for incremental
+    loads and `--prune`); text that never was a file (a script's string, a mutation) has none.
     """
     if b"\0" in raw:
-        return _rejected(file, digest, raw[: raw.index(b"\0")].count(b"\n") + 1, "binary data (NUL byte), not a markdown file",
-                         location)
+        return _rejected(file, digest, raw[: raw.index(b"\0")].count(b"\n") + 1, "binary data (NUL byte), not a markdown file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return _rejected(file, digest, line, f"invalid UTF-8 at byte {error.start}", location)
+        return _rejected(file, digest, line, f"invalid UTF-8 at byte {error.start}")
     result = parse_event(text, file, options.limits)
     problems = result.problems
     if options.strict and result.event is not None and problems:
         problems = tuple(Problem(p.file, p.line, p.message + " (--strict)", Severity.ERROR) for p in problems)
-        return _FileOutcome(file, digest, None, problems, location)
+        return _FileOutcome(file, digest, None, problems)
     if result.event is None:
-        return _FileOutcome(file, digest, None, problems, location)
-    if on_disk and not file.startswith("<"):
-        location = location or _resolved(file)
-    else:
-        location = None
-    return _FileOutcome(file, digest, event_to_document(result.event, location, digest), problems, location)
+        return _FileOutcome(file, digest, None, problems)
+    return _FileOutcome(file, digest, event_to_document(result.event, location, digest), problems)
 
 
-def _rejected(file: str, digest: str | None, line: int, message: str, location: str | None = None) -> _FileOutcome:
-    return _FileOutcome(file, digest, None, (Problem(file, line, message, Severity.ERROR),), location)
+def _rejected(file: str, digest: str | None, line: int, message: str) -> _FileOutcome:
+    return _FileOutcome(file, digest, None, (Problem(file, line, message, Severity.ERROR),))
 
 
 # A pool worker's load: set by `_start_worker` (with fork, inherited as it is).
-_WORKER: tuple[LoadOptions, dict[str, Entry], _Locator] | None = None
+_WORKER: tuple[LoadOptions, dict[str, Entry]] | None = None
 
 
 def _start_worker(parent: int | None, options: LoadOptions, known: dict[str, Entry]) -> None:
     global _WORKER
-    _WORKER = (options, known, _Locator())
+    _WORKER = (options, known)
     _exit_with_parent(parent)
 
 
-def _worker_job(file: str) -> _FileOutcome:
-    options, known, locator = _WORKER
-    return _read_and_parse(file, options, known.get, locator)
+def _worker_job(found: Found) -> _FileOutcome:
+    options, known = _WORKER
+    return _read_and_parse(found, options, known.get)
 
 
 def _exit_with_parent(parent: int | None) -> None:
@@ -289,53 +196,37 @@ def _exit_with_parent(parent: int | None) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _outcomes(
-    files: list[str], options: LoadOptions, known: dict[str, Entry], progress: Callable[[int], None]
-) -> Iterator[_FileOutcome]:
-    """Every file's outcome, in order; files whose stat is what the store recorded are not even read."""
-    locator = _Locator()
-    prescanned: list[_FileOutcome | None] = [None] * len(files)
-    if known:
-        for position, file in enumerate(files):
-            prescanned[position] = _unchanged_by_stat(file, options, known, locator)
-    pending = [file for file, outcome in zip(files, prescanned) if outcome is None]
-    parsed = _read_and_parse_all(pending, options, known, locator)
-    for outcome in prescanned:
-        yield outcome if outcome is not None else next(parsed)
-        progress(1)
+def _outcomes(files: list[Found], options: LoadOptions, known: dict[str, Entry]) -> Iterator[Entry | _FileOutcome]:
+    """Every file's outcome, in order: its stored entry when its stat is the recorded one (the file is not
+    even read), else what reading and parsing it gave."""
+    unchanged = [_unchanged_by_stat(found, options, known) for found in files] if known else [None] * len(files)
+    parsed = _read_and_parse_all([found for found, entry in zip(files, unchanged) if entry is None], options, known)
+    for entry in unchanged:
+        yield entry if entry is not None else next(parsed)
 
 
-def _unchanged_by_stat(
-    file: str, options: LoadOptions, known: dict[str, Entry], locator: _Locator
-) -> _FileOutcome | None:
-    """The outcome of a file whose stat is the recorded one (unchanged, not read); None for any other."""
-    try:
-        location, status = locator.locate(file)
-    except OSError:
-        return None  # reported by the full path
-    entry = known.get(location)
-    if entry is None or entry.stat is None or status.st_size > options.max_file_bytes:
+def _unchanged_by_stat(found: Found, options: LoadOptions, known: dict[str, Entry]) -> Entry | None:
+    """The stored entry of a file whose stat is the recorded one; None for any other file."""
+    entry = known.get(found.location)
+    if entry is None or entry.stat is None or entry.stat != found.stat or entry.stat[0] > options.max_file_bytes:
         return None
-    stat = _stat_of(status)
-    return _FileOutcome(file, entry.content_hash, None, (), location, unchanged=True, stat=stat) if entry.stat == stat else None
+    return entry
 
 
-def _read_and_parse_all(
-    files: list[str], options: LoadOptions, known: dict[str, Entry], locator: _Locator
-) -> Iterator[_FileOutcome]:
+def _read_and_parse_all(files: list[Found], options: LoadOptions, known: dict[str, Entry]) -> Iterator[_FileOutcome]:
     """Read and parse in order: in this process for small batches, else in a pool of workers.
 
-    The workers resolve, stat, read, hash and parse; this process only gathers. They are
-    forked (no imports, no pickled state) when this process runs a single thread (the
-    CLI); a server's loads run beside other threads, where forking could copy a lock
-    held mid-operation, so they use a fork server instead.
+    The workers read, hash and parse; this process only gathers. They are forked (no
+    imports, no pickled state) when this process runs a single thread (the CLI); a
+    server's loads run beside other threads, where forking could copy a lock held
+    mid-operation, so they use a fork server instead.
     """
     workers = options.workers or os.cpu_count() or 1
     context = _pool_context()
     forked = context.get_start_method() == "fork"
     if len(files) < (FORK_PARALLEL_THRESHOLD if forked else PARALLEL_THRESHOLD) or workers < 2:
-        for file in files:
-            yield _read_and_parse(file, options, known.get, locator)
+        for found in files:
+            yield _read_and_parse(found, options, known.get)
         return
     parent = os.getpid() if forked else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
@@ -382,7 +273,7 @@ def _load_files_locked(
     progress: Callable[[int], ContextManager[Callable[[int], None]]] | None,
 ) -> LoadReport:
     roots = [Path(p) for p in paths]
-    files = markdown_file_names(roots)
+    files = find_markdown(roots)
     stored = store.entries()
     stored_by_file = {entry.file: entry for entry in stored if entry.file}
     known = {file: entry for file, entry in stored_by_file.items() if entry.content_hash}
@@ -390,14 +281,17 @@ def _load_files_locked(
     batch = _Batch()
     seen_files: set[str] = set()
     with progress(len(files)) if progress else contextlib.nullcontext(lambda done: None) as advance:
-        for outcome in _outcomes(files, options, known, advance):
-            location = outcome.location or _resolved(outcome.file)
-            seen_files.add(location)
-            unchanged = stored_by_file.get(location) if outcome.unchanged else None
-            restat = None
-            if unchanged is not None and outcome.stat is not None and unchanged.stat != outcome.stat:
-                restat = unchanged._replace(stat=outcome.stat)  # same bytes, new stat: record it for next time
-            batch.add(outcome, report, unchanged_path=unchanged.path if unchanged else None, restat=restat)
+        for found, outcome in zip(files, _outcomes(files, options, known)):
+            seen_files.add(found.location)
+            if isinstance(outcome, Entry):
+                batch.add_unchanged(outcome.path, found.name, report)
+            else:
+                unchanged = stored_by_file.get(found.location) if outcome.unchanged else None
+                restat = None
+                if unchanged is not None and outcome.stat is not None and unchanged.stat != outcome.stat:
+                    restat = unchanged._replace(stat=outcome.stat)  # same bytes, new stat: record it for next time
+                batch.add(outcome, report, unchanged_path=unchanged.path if unchanged else None, restat=restat)
+            advance(1)
     restated = store.documents_at(batch.restats.values())
     for path, entry in batch.restats.items():
         if path in restated:
@@ -424,7 +318,7 @@ def load_texts(store: EventStore, documents: Iterable[tuple[str, str]], options:
         if len(raw) > options.max_file_bytes:
             outcome = _rejected(name, None, 1, f"document is {len(raw):,} bytes, over the limit of {options.max_file_bytes:,}")
         else:
-            outcome = parse_bytes(raw, name, options, content_hash(raw), on_disk=False)
+            outcome = parse_bytes(raw, name, options, content_hash(raw), None)
         first_problem = len(report.problems)
         stored_path = batch.add(outcome, report)
         report.documents.append(DocumentOutcome(name, stored_path, tuple(report.problems[first_problem:])))
@@ -454,11 +348,10 @@ class _Batch:
         report.problems.extend(outcome.problems)
         document = outcome.document
         if unchanged_path is not None:
-            if restat is not None and unchanged_path not in self.claimed:
-                self.restats[unchanged_path] = restat
-            else:
-                report.unchanged += 1  # bytes identical to what is stored: not parsed again
-            self.claimed.setdefault(unchanged_path, outcome.file)
+            if restat is None or unchanged_path in self.claimed:
+                return self.add_unchanged(unchanged_path, outcome.file, report)
+            self.restats[unchanged_path] = restat
+            self.claimed[unchanged_path] = outcome.file
             return unchanged_path
         if document is None:
             report.rejected += 1
@@ -473,6 +366,12 @@ class _Batch:
         self.claimed[document["path"]] = outcome.file
         self.documents[document["path"]] = document
         return document["path"]
+
+    def add_unchanged(self, path: str, file: str, report: LoadReport) -> str:
+        """Count a file whose bytes are the stored ones (not parsed again); it claims its path unless claimed."""
+        report.unchanged += 1
+        self.claimed.setdefault(path, file)
+        return path
 
 
 def _pruned(stored: list[Entry], roots: list[Path], seen_files: set[str]) -> set[str]:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from gql.loader import DEFAULT_MAX_FILE_BYTES, markdown_file_names
+from gql.finder import find_markdown
+from gql.loader import DEFAULT_MAX_FILE_BYTES
 from gql.parse import parse_event
 from gql.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO
@@ -148,4 +149,4 @@ def test_files_are_found_in_the_order_of_sorting_their_paths(tmp_path: Path) -> 
     (tmp_path / "link").symlink_to(tmp_path / "a", target_is_directory=True)  # not descended into
     (tmp_path / "c.md").symlink_to(tmp_path / "b.md")  # a symlinked file counts
     expected = sorted(p for p in tmp_path.rglob("*.md") if p.is_file())
-    assert markdown_file_names([tmp_path]) == [str(p) for p in expected]
+    assert [found.name for found in find_markdown([tmp_path])] == [str(p) for p in expected]

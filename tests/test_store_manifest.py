@@ -8,6 +8,7 @@ trust a manifest of another file.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -38,7 +39,7 @@ def _check_manifest_describes_the_file(store: EventStore) -> None:
     manifest = read_manifest(store.path, identity_of(store.path.stat()))
     assert manifest is not None
     raw = store.path.read_bytes()
-    placed = {entry.path: decode_member(raw[entry.start:entry.end]) for entry in manifest.entries}
+    placed = {entry.path: decode_member(raw[slice(*manifest.span(entry))]) for entry in manifest.entries}
     assert placed == _by_path(store)
     for entry in manifest.entries:
         assert (entry.file, entry.content_hash) == (placed[entry.path]["file"], placed[entry.path]["content_hash"])
@@ -157,7 +158,7 @@ def test_a_touched_file_with_the_same_bytes_has_its_new_stat_recorded(
         manifest_path(store.path).unlink()
     elif manifest == "misplaced":
         fitting = read_manifest(store.path, identity_of(store.path.stat()))
-        write_manifest(store.path, dataclasses.replace(fitting, entries=[entry.moved(7) for entry in fitting.entries]))
+        write_manifest(store.path, dataclasses.replace(fitting, body_start=fitting.body_start + 7))
     report = load_files(store, [news])
     assert (report.loaded, report.unchanged) == (0, 214)
     after = _by_path(store)
@@ -170,16 +171,45 @@ def test_a_touched_file_with_the_same_bytes_has_its_new_stat_recorded(
     assert identity_of(store.path.stat()) == written  # the next load found the stat recorded: nothing to write
 
 
-@pytest.mark.parametrize("shift", [1, -3, 40])
-def test_a_manifest_that_does_not_fit_its_file_is_never_spliced_with(tmp_path: Path, shift: int) -> None:
+@pytest.mark.parametrize("write", ["edit", "remove"])
+@pytest.mark.parametrize("misplace", ["start+1", "start-3", "start+40", "length+1", "length-2"])
+def test_a_manifest_that_does_not_fit_its_file_is_never_spliced_with(tmp_path: Path, misplace: str, write: str) -> None:
     store = EventStore(tmp_path / "store.json")
     store.write(_documents(6))
     manifest = read_manifest(store.path, identity_of(store.path.stat()))
-    misplaced = [entry.moved(shift) for entry in manifest.entries]
-    write_manifest(store.path, dataclasses.replace(manifest, entries=misplaced))  # same identity, wrong places
-    store.write([{**POOL[2], "summary": "edited"}, POOL[9]], removals=[POOL[4]["path"]])
-    stored = _by_path(store)
-    assert sorted(stored) == sorted(d["path"] for d in [*_documents(6), POOL[9]] if d["path"] != POOL[4]["path"])
-    assert stored[POOL[2]["path"]]["summary"] == "edited"
-    assert stored[POOL[0]["path"]] == POOL[0]
+    shift = int(misplace.removeprefix("start").removeprefix("length"))
+    if misplace.startswith("start"):  # every document placed `shift` bytes away
+        misplaced = dataclasses.replace(manifest, body_start=manifest.body_start + shift)
+    else:  # the first document's length wrong: it and every one after it misplaced
+        first = manifest.entries[0]
+        misplaced = dataclasses.replace(manifest, entries=[first._replace(length=first.length + shift),
+                                                           *manifest.entries[1:]])
+    write_manifest(store.path, misplaced)  # same identity, wrong places
+    if write == "edit":  # reads the stored document it replaces
+        store.write([{**POOL[2], "summary": "edited"}, POOL[9]], removals=[POOL[4]["path"]])
+        expected = {d["path"]: d for d in [*_documents(6), POOL[9]] if d["path"] != POOL[4]["path"]}
+        expected[POOL[2]["path"]] = {**POOL[2], "summary": "edited"}
+    else:  # reads no stored document: only the copied runs' ends are checked
+        store.write([], removals=[POOL[5]["path"]])
+        expected = {d["path"]: d for d in _documents(5)}
+    assert _by_path(store) == expected
+    _check_manifest_describes_the_file(store)
+
+
+@pytest.mark.parametrize("refusal", [errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP])
+def test_copied_documents_go_through_memory_where_the_system_will_not_copy_between_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int
+) -> None:
+    store = EventStore(tmp_path / "store.json")
+    store.write(_documents(6))
+    refused = []
+
+    def refuse(*arguments: object) -> int:
+        refused.append(arguments)
+        raise OSError(refusal, os.strerror(refusal))
+
+    monkeypatch.setattr(os, "copy_file_range", refuse)
+    store.write([{**POOL[2], "summary": "edited"}])
+    assert refused  # the copies were tried, refused, and made otherwise
+    assert _by_path(store) == {**{d["path"]: d for d in _documents(6)}, POOL[2]["path"]: {**POOL[2], "summary": "edited"}}
     _check_manifest_describes_the_file(store)

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from bench.common import corpus_dir, newsgraph_load, ratio, table
-from gql.loader import markdown_file_names
+from gql.finder import find_markdown
 
 CHANGED_SHARE = 100  # every 100th file changes: 1%
 
@@ -43,7 +43,7 @@ def _touch(file: Path) -> bytes:
 
 def run_size(settings, events: int) -> dict:
     corpus = corpus_dir(settings.work, events, settings.seed)
-    files = [Path(name) for name in markdown_file_names([corpus])]
+    files = [Path(found.name) for found in find_markdown([corpus])]
     rates = _parse_rates(files, settings.parse_sample)
     db = settings.work / f"load-{events}.json"
     db.unlink(missing_ok=True)

@@ -1,22 +1,23 @@
 """A new store file from the old one's bytes: changed documents encoded again, every other one copied.
 
 Pure: it reads the old file's bytes (anything that slices to bytes, such as an mmap)
-and the manifest that places each document in them, and returns the new file as pieces
-of bytes with the manifest entries of the new file. Consecutive unchanged documents are
-copied as one slice, separators included, so a load that changes 1% of a store copies
-a few hundred slices and encodes 1% of its documents. Each slice's ends are checked
-against the bytes (PlacesDiffer): a manifest that does not fit the file is never used.
+and the manifest that places each document in them, and returns the new file as pieces,
+bytes and `Span`s of the old file (copied by `replace_file`), with the manifest entries of
+the new file. Consecutive unchanged documents are copied as one span, separators
+included, and keep their entries, so a load that changes 1% of a store copies a few
+hundred spans and encodes 1% of its documents. Each span's ends are checked against the
+bytes (PlacesDiffer): a manifest that does not fit the file is never used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from gql.store.documents import Document
 from gql.store.layout import SEPARATOR, encode_member
 from gql.store.manifest import Entry, Manifest, entry_of
+from gql.store.storage import Span
 
 
 class PlacesDiffer(Exception):
@@ -31,7 +32,7 @@ class Bytes(Protocol):
 class Spliced:
     """The new file's pieces (written in order, they are the file) and its events' entries and body range."""
 
-    pieces: list[bytes]
+    pieces: list[bytes | Span]
     entries: list[Entry]
     body_start: int
     body_end: int
@@ -42,33 +43,33 @@ class _Body:
     """The new events body, built a member (or a run of copied members) at a time."""
 
     start: int
-    parts: list[bytes] = field(default_factory=list)
+    parts: list[bytes | Span] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     offset: int = 0  # where the next part starts
 
     def __post_init__(self) -> None:
         self.offset = self.start
 
-    def copy(self, old: Bytes, run: Sequence[Entry]) -> None:
-        """Consecutive old members, with the separators between them, as they were."""
-        first, last = run[0], run[-1]
-        if old[first.start:first.start + len(str(first.doc_id)) + 3] != b'"%d":' % first.doc_id or \
-                old[last.end:last.end + 1] not in (b",", b"\n"):
-            raise PlacesDiffer(f"document {first.doc_id} or {last.doc_id} is not where the manifest places it")
-        self.parts.append(old[first.start:last.end])
-        shift = self.offset - run[0].start
-        self.entries.extend(entry.moved(shift) for entry in run)
-        self.offset += run[-1].end - run[0].start + len(SEPARATOR)
+    def copy(self, old: Bytes, manifest: Manifest, first: int, stop: int) -> None:
+        """The old members `entries[first:stop]`, with the separators between them, as they were."""
+        run = manifest.entries[first:stop]
+        start, end = manifest.span(run[0])[0], manifest.span(run[-1])[1]
+        if old[start:start + len(str(run[0].doc_id)) + 3] != b'"%d":' % run[0].doc_id or \
+                old[end - 1:end + 1] not in (b"},", b"}\n"):
+            raise PlacesDiffer(f"document {run[0].doc_id} or {run[-1].doc_id} is not where the manifest places it")
+        self.parts.append(Span(start, end))
+        self.entries += run
+        self.offset += end - start + len(SEPARATOR)
 
     def encode(self, doc_id: int, document: Document) -> None:
         member = encode_member(str(doc_id), document)
         self.parts.append(member)
-        self.entries.append(entry_of(doc_id, document, self.offset, self.offset + len(member)))
+        self.entries.append(entry_of(doc_id, document, len(member)))
         self.offset += len(member) + len(SEPARATOR)
 
-    def pieces(self) -> list[bytes]:
+    def pieces(self) -> list[bytes | Span]:
         """The parts with a separator between two and a newline after the last (layout.py)."""
-        pieces: list[bytes] = []
+        pieces: list[bytes | Span] = []
         for part in self.parts:
             pieces += (part, SEPARATOR)
         if pieces:
@@ -85,19 +86,20 @@ def splice(
 ) -> Spliced:
     """The file `old` (described by `manifest`) with documents replaced (by id, in place), removed, and added at the end."""
     body = _Body(manifest.body_start)
-    run: list[Entry] = []
-    for entry in manifest.entries:
+    run_first: int | None = None  # where the current run of unchanged entries began
+    for index, entry in enumerate(manifest.entries):
         document = replaced.get(entry.doc_id)
         if document is None and entry.doc_id not in removed:
-            run.append(entry)
+            if run_first is None:
+                run_first = index
             continue
-        if run:
-            body.copy(old, run)
-            run = []
+        if run_first is not None:
+            body.copy(old, manifest, run_first, index)
+            run_first = None
         if document is not None:
             body.encode(entry.doc_id, document)
-    if run:
-        body.copy(old, run)
+    if run_first is not None:
+        body.copy(old, manifest, run_first, len(manifest.entries))
     for doc_id, document in added:
         body.encode(doc_id, document)
     pieces = [old[:manifest.body_start], *body.pieces(), old[manifest.body_end:]]

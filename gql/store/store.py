@@ -123,8 +123,8 @@ class EventStore:
             return {}
         manifest = self._manifest_under_lock if self.lock.is_locked else None
         if manifest is not None:
-            with self._mapped(manifest.identity) as old:
-                placed = _read_placed(old, wanted) if old is not None else None
+            with self._opened(manifest.identity) as opened:
+                placed = _read_placed(opened[1], manifest, wanted) if opened is not None else None
             if placed is not None:
                 return {entry.path: document for entry, document in zip(wanted, placed)}
         by_path = {document["path"]: document for document in self._events().values()}
@@ -177,27 +177,28 @@ class EventStore:
         return manifest if manifest is not None and manifest.schema_version == SCHEMA_VERSION else None
 
     @contextlib.contextmanager
-    def _mapped(self, identity: list[int] | None = None) -> Iterator[mmap.mmap | None]:
-        """The store file's bytes, mapped; None when `identity` is given and the file is no longer that one."""
+    def _opened(self, identity: list[int]) -> Iterator[tuple[int, mmap.mmap] | None]:
+        """The store file open (its descriptor) and its bytes mapped; None when it is no longer the file of `identity`."""
         with open(self.path, "rb") as handle:
-            if identity is not None and identity_of(os.fstat(handle.fileno())) != identity:
+            if identity_of(os.fstat(handle.fileno())) != identity:
                 yield None
                 return
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                yield mapped
+                yield handle.fileno(), mapped
 
     def _write_spliced(self, manifest: Manifest, upserts: list[Document], removals: set[str]) -> WriteSummary | None:
         """The write as a splice of the old bytes; None when the file changed since the manifest was read or does not fit it."""
         by_path = {entry.path: entry for entry in manifest.entries}
-        with self._mapped(manifest.identity) as old:
-            if old is None:
+        with self._opened(manifest.identity) as opened:
+            if opened is None:
                 return None
+            descriptor, old = opened
 
             def previous(path: str) -> tuple[int, Document] | None:
                 entry = by_path.get(path)
                 if entry is None:
                     return None
-                placed = _read_placed(old, [entry])
+                placed = _read_placed(old, manifest, [entry])
                 if placed is None:
                     raise PlacesDiffer(f"document {entry.doc_id} is not where the manifest places it")
                 return entry.doc_id, placed[0]
@@ -211,7 +212,7 @@ class EventStore:
                 spliced = splice(old, manifest, changes.replaced, changes.removed, changes.added)
             except PlacesDiffer:  # the manifest does not fit the file: decode it instead
                 return None
-            replace_file(self.path, spliced.pieces)
+            replace_file(self.path, spliced.pieces, source=descriptor)
         identity = identity_of(self.path.stat())
         write_manifest(self.path, Manifest(identity, manifest.schema_version, spliced.body_start, spliced.body_end,
                                            spliced.entries))
@@ -282,12 +283,13 @@ def _changes(
     return changes
 
 
-def _read_placed(old: mmap.mmap, entries: list[Entry]) -> list[Document] | None:
+def _read_placed(old: mmap.mmap, manifest: Manifest, entries: list[Entry]) -> list[Document] | None:
     """The documents at the entries' places in the store's bytes; None when a place holds anything else."""
     documents = []
     for entry in entries:
+        start, end = manifest.span(entry)
         try:
-            document = decode_member(old[entry.start:entry.end])
+            document = decode_member(old[start:end])
         except ValueError:
             return None
         if not isinstance(document, dict) or document.get("path") != entry.path:
