@@ -196,21 +196,14 @@ def _exit_with_parent(parent: int | None) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _outcomes(files: list[Found], options: LoadOptions, known: dict[str, Entry]) -> Iterator[Entry | _FileOutcome]:
-    """Every file's outcome, in order: its stored entry when its stat is the recorded one (the file is not
-    even read), else what reading and parsing it gave."""
-    unchanged = [_unchanged_by_stat(found, options, known) for found in files] if known else [None] * len(files)
-    parsed = _read_and_parse_all([found for found, entry in zip(files, unchanged) if entry is None], options, known)
-    for entry in unchanged:
-        yield entry if entry is not None else next(parsed)
-
-
-def _unchanged_by_stat(found: Found, options: LoadOptions, known: dict[str, Entry]) -> Entry | None:
-    """The stored entry of a file whose stat is the recorded one; None for any other file."""
-    entry = known.get(found.location)
-    if entry is None or entry.stat is None or entry.stat != found.stat or entry.stat[0] > options.max_file_bytes:
-        return None
-    return entry
+def _same_stat(files: list[Found], options: LoadOptions, known: dict[str, Entry]) -> list[Entry | None]:
+    """For each file, its stored entry when its stat is the one recorded (the file need not be read); else None."""
+    limit = options.max_file_bytes
+    return [
+        entry if (entry := known.get(found.location)) is not None and entry.stat is not None
+        and entry.stat == found.stat and entry.stat[0] <= limit else None
+        for found in files
+    ]
 
 
 def _read_and_parse_all(files: list[Found], options: LoadOptions, known: dict[str, Entry]) -> Iterator[_FileOutcome]:
@@ -279,24 +272,31 @@ def _load_files_locked(
     known = {file: entry for file, entry in stored_by_file.items() if entry.content_hash}
     report = LoadReport()
     batch = _Batch()
-    seen_files: set[str] = set()
+    same_stat = _same_stat(files, options, known) if known else [None] * len(files)
+    pending = [found for found, entry in zip(files, same_stat) if entry is None]
+    outcomes: list[_FileOutcome] = []
     with progress(len(files)) if progress else contextlib.nullcontext(lambda done: None) as advance:
-        for found, outcome in zip(files, _outcomes(files, options, known)):
-            seen_files.add(found.location)
-            if isinstance(outcome, Entry):
-                batch.add_unchanged(outcome.path, found.name, report)
-            else:
-                unchanged = stored_by_file.get(found.location) if outcome.unchanged else None
-                restat = None
-                if unchanged is not None and outcome.stat is not None and unchanged.stat != outcome.stat:
-                    restat = unchanged._replace(stat=outcome.stat)  # same bytes, new stat: record it for next time
-                batch.add(outcome, report, unchanged_path=unchanged.path if unchanged else None, restat=restat)
+        advance(len(files) - len(pending))
+        for outcome in _read_and_parse_all(pending, options, known):
+            outcomes.append(outcome)
             advance(1)
+    # Files whose bytes are the stored ones keep their events: they claim their paths before any new or changed file.
+    batch.keep([(entry.path, found.name) for found, entry in zip(files, same_stat) if entry is not None], report)
+    for found, outcome in zip(pending, outcomes):
+        if outcome.unchanged:
+            entry = known[found.location]
+            if outcome.stat is not None and entry.stat != outcome.stat:
+                batch.restat(entry._replace(stat=outcome.stat), found.name)  # same bytes, new stat: record it
+            else:
+                batch.keep([(entry.path, found.name)], report)
+    for outcome in outcomes:
+        if not outcome.unchanged:
+            batch.add(outcome, report)
     restated = store.documents_at(batch.restats.values())
     for path, entry in batch.restats.items():
         if path in restated:
             batch.documents[path] = {**restated[path], STAT_KEY: entry.stat}
-    removals = _pruned(stored, roots, seen_files) if options.prune else set()
+    removals = _pruned(stored, roots, {found.location for found in files}) if options.prune else set()
     summary = store.write(batch.documents.values(), removals - set(batch.claimed))
     report.loaded = summary.added + summary.changed
     report.unchanged += summary.unchanged
@@ -336,23 +336,21 @@ class _Batch:
         self.claimed: dict[str, str] = {}  # canonical path -> the file that holds it
         self.restats: dict[str, Entry] = {}  # canonical path -> its stored entry with the file's new stat
 
-    def add(
-        self, outcome: _FileOutcome, report: LoadReport, unchanged_path: str | None = None,
-        restat: Entry | None = None,
-    ) -> str | None:
-        """Count the outcome; the canonical path it holds in this batch, None when rejected.
+    def keep(self, kept: list[tuple[str, str]], report: LoadReport) -> None:
+        """Count files whose bytes are the stored ones (path, file): not parsed again, each claims its path."""
+        report.unchanged += len(kept)
+        self.claimed.update(kept)
 
-        `restat` is the stored entry of an unchanged file with its new stat: its document is
-        written again with that stat (the store counts it unchanged: the stat is bookkeeping).
-        """
+    def restat(self, entry: Entry, file: str) -> None:
+        """A file whose bytes are the stored ones under a new stat: its document is written again with that stat
+        (the store counts it unchanged: the stat is bookkeeping)."""
+        self.restats[entry.path] = entry
+        self.claimed[entry.path] = file
+
+    def add(self, outcome: _FileOutcome, report: LoadReport) -> str | None:
+        """Count a new or changed file's outcome; the canonical path it holds in this batch, None when rejected."""
         report.problems.extend(outcome.problems)
         document = outcome.document
-        if unchanged_path is not None:
-            if restat is None or unchanged_path in self.claimed:
-                return self.add_unchanged(unchanged_path, outcome.file, report)
-            self.restats[unchanged_path] = restat
-            self.claimed[unchanged_path] = outcome.file
-            return unchanged_path
         if document is None:
             report.rejected += 1
             return None
@@ -366,12 +364,6 @@ class _Batch:
         self.claimed[document["path"]] = outcome.file
         self.documents[document["path"]] = document
         return document["path"]
-
-    def add_unchanged(self, path: str, file: str, report: LoadReport) -> str:
-        """Count a file whose bytes are the stored ones (not parsed again); it claims its path unless claimed."""
-        report.unchanged += 1
-        self.claimed.setdefault(path, file)
-        return path
 
 
 def _pruned(stored: list[Entry], roots: list[Path], seen_files: set[str]) -> set[str]:

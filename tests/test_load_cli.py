@@ -89,6 +89,24 @@ def test_an_edited_file_is_reloaded_and_unchanged_files_are_skipped(tmp_path: Pa
     assert summaries[str(other.resolve())].endswith("A new summary line.")
 
 
+def test_a_new_file_with_the_path_of_an_unchanged_one_is_rejected_wherever_it_sorts(tmp_path: Path) -> None:
+    archive = tmp_path / "news"
+    day = archive / "2015" / "09" / "5"
+    shutil.copytree(BUNDLED_NEWS / "2015" / "09" / "5", day)
+    db = tmp_path / "store.json"
+    _load(db, str(archive))
+    original = sorted(day.glob("*.md"))[1]
+    copies = [day / f"0-copy-{original.name}", day / f"zz-copy-{original.name}"]  # sorting before and after it
+    for copy in copies:
+        shutil.copyfile(original, copy)
+    result = _load(db, str(archive))
+    assert result.returncode == 1
+    for copy in copies:
+        assert f"{copy}:1: same canonical path as {original}" in result.stderr
+    files = {d["path"]: d["file"] for d in EventStore(db).documents()}
+    assert str(original.resolve()) in files.values() and not {str(c.resolve()) for c in copies} & set(files.values())
+
+
 def test_python_dash_m_gql_is_the_same_command() -> None:
     result = newsgraph("--help")
     assert result.returncode == 0
