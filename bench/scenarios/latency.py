@@ -2,13 +2,18 @@
 
 One client (httpx, keep-alive) in the benchmark process asks each query with its
 drawn variables one after another; the figure is the growth from the smallest to
-the largest archive. The first search of a server builds the search index: it is
-timed on its own ("first search") and left out of the percentiles.
+the largest archive. The servers of every size run at once and are asked in turns
+(ROUNDS rounds, the order of sizes reversed every other round), so the machine's
+drift over the minutes of a run falls on every size alike. The first search of a
+server builds the search index: it is timed on its own ("first search") and left
+out of the percentiles.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections import Counter
 
 import httpx
 
@@ -16,6 +21,7 @@ from bench.common import newsgraph_server, percentiles, ratio, rss_mib, store_fi
 from bench.queries import KINDS, bodies
 
 WARMUP = 5
+ROUNDS = 5
 
 
 def archive_of(settings, events: int):
@@ -28,16 +34,22 @@ def archive_of(settings, events: int):
 
 def measure(url: str, requests: list[bytes], path: str = "/graphql") -> tuple[dict, int]:
     """Percentiles of sequential POSTs (after a few warm-up requests) and the number of error answers."""
-    samples, errors = [], 0
     with httpx.Client(base_url=url, timeout=120.0, headers={"content-type": "application/json"}) as client:
         for body in requests[:WARMUP]:
             client.post(path, content=body)
-        for body in requests:
-            started = time.perf_counter()
-            response = client.post(path, content=body)
-            samples.append(time.perf_counter() - started)
-            errors += response.status_code != 200 or b'"errors"' in response.content
+        samples, errors = timings(client, requests, path)
     return percentiles(samples), errors
+
+
+def timings(client: httpx.Client, requests: list[bytes], path: str = "/graphql") -> tuple[list[float], int]:
+    """Seconds each sequential POST took, and the number of error answers."""
+    samples, errors = [], 0
+    for body in requests:
+        started = time.perf_counter()
+        response = client.post(path, content=body)
+        samples.append(time.perf_counter() - started)
+        errors += response.status_code != 200 or b'"errors"' in response.content
+    return samples, errors
 
 
 def first_request(url: str, body: bytes, path: str = "/graphql") -> float:
@@ -47,22 +59,41 @@ def first_request(url: str, body: bytes, path: str = "/graphql") -> float:
         return time.perf_counter() - started
 
 
-def run_size(settings, events: int) -> dict:
-    store, archive = archive_of(settings, events)
-    drawn = {kind: bodies(archive, kind, settings.requests) for kind in KINDS}
-    del archive
-    result: dict = {"events": events, "kinds": {}}
-    with newsgraph_server(store, settings.work) as server:
-        result["first_search_seconds"] = first_request(server.url, drawn["search"][-1])
-        for kind in KINDS:
-            stats, errors = measure(server.url, drawn[kind])
-            result["kinds"][kind] = {**stats, "errors": errors}
-        result["server_rss_mib"] = rss_mib(server.process.pid)
-    return result
+def _interleaved(settings, stores: dict[int, object], drawn: dict[int, dict[str, list[bytes]]]) -> dict[int, dict]:
+    """Every size's servers up at once, asked in turns; per size its first search, percentiles and RSS."""
+    results: dict[int, dict] = {events: {"events": events, "kinds": {}} for events in stores}
+    taken: dict[tuple[int, str], list[float]] = {(events, kind): [] for events in stores for kind in KINDS}
+    errors: Counter[tuple[int, str]] = Counter()
+    with contextlib.ExitStack() as stack:
+        servers = {events: stack.enter_context(newsgraph_server(store, settings.work)) for events, store in stores.items()}
+        clients = {events: stack.enter_context(httpx.Client(base_url=server.url, timeout=120.0,
+                                                            headers={"content-type": "application/json"}))
+                   for events, server in servers.items()}
+        for events, server in servers.items():
+            results[events]["first_search_seconds"] = first_request(server.url, drawn[events]["search"][-1])
+            for kind in KINDS:
+                timings(clients[events], drawn[events][kind][:WARMUP])
+        sizes = list(stores)
+        for round_number in range(ROUNDS):
+            for events in sizes if round_number % 2 == 0 else sizes[::-1]:
+                for kind in KINDS:
+                    block, failed = timings(clients[events], drawn[events][kind][round_number::ROUNDS])
+                    taken[events, kind] += block
+                    errors[events, kind] += failed
+        for events, server in servers.items():
+            results[events]["server_rss_mib"] = rss_mib(server.process.pid)
+    for (events, kind), samples in taken.items():
+        results[events]["kinds"][kind] = {**percentiles(samples), "errors": errors[events, kind]}
+    return results
 
 
 def run(settings) -> dict:
-    results = [run_size(settings, events) for events in settings.sizes]
+    stores, drawn = {}, {}
+    for events in settings.sizes:  # one archive in memory at a time, before any server starts
+        stores[events], archive = archive_of(settings, events)
+        drawn[events] = {kind: bodies(archive, kind, settings.requests) for kind in KINDS}
+        del archive
+    results = list(_interleaved(settings, stores, drawn).values())
     rows = []
     for r in results:
         for kind in KINDS:

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -41,6 +42,9 @@ class Entry(NamedTuple):
     length: int = 0
 
 
+_DOC_ID, _LENGTH = attrgetter("doc_id"), attrgetter("length")
+
+
 @dataclass(frozen=True)
 class Manifest:
     """The events table of one store file, as `identity` names it.
@@ -63,8 +67,8 @@ class Manifest:
 
     @cached_property
     def _starts(self) -> dict[int, int]:
-        steps = (entry.length + len(SEPARATOR) for entry in self.entries)
-        return dict(zip([entry.doc_id for entry in self.entries], accumulate(steps, initial=self.body_start)))
+        steps = map(len(SEPARATOR).__add__, map(_LENGTH, self.entries))  # no Python frame per entry
+        return dict(zip(map(_DOC_ID, self.entries), accumulate(steps, initial=self.body_start)))
 
 
 def manifest_path(store: Path) -> Path:
