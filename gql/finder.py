@@ -33,7 +33,7 @@ class Found(NamedTuple):
     error: str | None = None
 
 
-def stat_of(status: os.stat_result) -> list[int]:
+def _stat_of(status: os.stat_result) -> list[int]:
     return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
 
 
@@ -79,6 +79,6 @@ def _scan(directory: str, real_directory: str, found: list[Found]) -> None:
 def _found(name: str, location: str, stat: Callable[[], os.stat_result]) -> Found:
     """`stat` is a scandir entry's (one syscall, symlinks followed) or `os.stat` of a path given."""
     try:
-        return Found(name, location, stat_of(stat()))
+        return Found(name, location, _stat_of(stat()))
     except OSError as error:
         return Found(name, location, None, error.strerror or str(error))
