@@ -22,8 +22,9 @@ TRUSTED = "trusted"  # True for an in-process caller (a script with the store at
 def archive_of(info: Info[Any, Any]) -> Archive:
     """The archive the request started with: a reload during the request does not change it.
 
-    Every resolver that fans out calls this first, so it is where a query past its
-    time limit stops (`limits.check_deadline`: one clock read, no per-field hook).
+    A resolver that fans out calls this first (or `limits.check_deadline` itself when
+    its object carries the archive), so it is where a query past its time limit
+    stops (one clock read, no per-field hook).
     """
     check_deadline()
     return info.context[ARCHIVE]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
 from graphql.validation import ValuesOfCorrectTypeRule
-from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -83,18 +83,3 @@ class ErrorCodes(SchemaExtension):
         result = context.result
         if isinstance(result, (GraphQLExecutionResult, StrawberryExecutionResult)) and result.errors:
             result.errors = [classify(error) for error in result.errors]
-
-
-class CodedParserCache(ParserCache):
-    """Strawberry's `ParserCache`, its syntax errors coded GRAPHQL_PARSE_FAILED.
-
-    A syntax error raised inside an `on_parse` hook leaves the operation before
-    `ErrorCodes` sees the result, so it gets its code where it is raised.
-    """
-
-    def on_parse(self) -> Iterator[None]:
-        try:
-            yield from super().on_parse()
-        except GraphQLSyntaxError as error:
-            error.extensions = {**(error.extensions or {}), "code": GRAPHQL_PARSE_FAILED}
-            raise

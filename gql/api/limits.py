@@ -10,9 +10,9 @@
   (`events(first: 100) { … relatedBy(first: 100) { … } }`) in microseconds.
 - `QueryDeadline(seconds=…)`: sets a deadline when a query starts executing;
   `check_deadline()` raises QUERY_TIMEOUT past it. It is called by `archive_of`,
-  which every resolver that fans out (connections, lists of related events,
-  tags, publishers) calls first (a related link's `context`, which has the
-  archive at hand, calls it directly), so no per-field hook is needed. Execution of
+  which every resolver that fans out (connections, tag lists, publishers) calls
+  first; the lists that have the archive at hand (an event's tags and related
+  links, a link's context) call it directly. So no per-field hook is needed. Execution of
   sync resolvers is depth-first, so once the deadline passes the query unwinds
   after a handful of such calls; their errors are folded into one.
 

@@ -114,7 +114,7 @@ class Mutation:
             results.append(
                 ImportResult(
                     path=outcome.name,
-                    event=Event(record=record) if record else None,
+                    event=Event(record=record, archive=archive) if record else None,
                     problems=[Problem.of(problem) for problem in outcome.problems],
                 )
             )

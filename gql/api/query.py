@@ -45,10 +45,9 @@ def _node(archive: Archive, global_id: str) -> Node | None:
     type_name, key = from_global_id(global_id)
     if type_name == "Event":
         event = archive.event(key)
-        return Event(record=event) if event else None
+        return Event(record=event, archive=archive) if event else None
     if type_name == "Tag":
-        tag = archive.tags.get(key)
-        return Tag(record=tag) if tag else None
+        return archive.tags.get(key)
     if type_name == "Publisher":
         publisher = archive.publishers.get(key)
         return Publisher(record=publisher) if publisher else None
@@ -81,7 +80,7 @@ class Query:
             node = _node(archive, id)
             return node if isinstance(node, Event) else None
         event = archive.event(path if path.startswith("/") else "/" + path)
-        return Event(record=event) if event else None
+        return Event(record=event, archive=archive) if event else None
 
     events: Connection[Event] = event_listing(lambda root, archive: None, "Every event, newest first by default.")
 
@@ -115,8 +114,7 @@ class Query:
 
     @strawberry.field(description="One tag by name; null when no event carries it.")
     def tag(self, info: Info, name: Name) -> Tag | None:
-        found = archive_of(info).tag(name)
-        return Tag(record=found) if found else None
+        return archive_of(info).tag(name)
 
     @strawberry.field(description="Tags, most used first by default.")
     def tags(
@@ -139,7 +137,7 @@ class Query:
             def key(tag) -> tuple:
                 return (tag.key,)
         request = page_request(first, after, last, before)
-        return sorted_connection(tags, key, "tags-" + order_by.value.lower(), request, lambda tag: Tag(record=tag))
+        return sorted_connection(tags, key, "tags-" + order_by.value.lower(), request, lambda tag: tag)
 
     @strawberry.field(description="One day; null when the archive has no event that day.")
     def day(self, info: Info, date: Annotated[dt.date, strawberry.argument(description="The day.")]) -> Day | None:

@@ -5,19 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ValidationCache,
-)
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.schema.config import StrawberryConfig
 
 from gql.api.auth import MutationAuth
-from gql.api.errors import CodedParserCache, ErrorCodes, is_unexpected
-from gql.api.fastpath import LeanInfoExecutionContext, shortcut_plain_resolvers
+from gql.api.errors import ErrorCodes, is_unexpected
+from gql.api.fastpath import LeanInfoExecutionContext, shortcut_plain_resolvers, skip_type_checks
+from gql.api.hooks import HooksFoundOnce
 from gql.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule, query_cost_rule
 from gql.api.mutation import Mutation
+from gql.api.prepare import Preparation, Prepare
 from gql.api.query import Query
 from gql.api.stack import RoomyExecutionContext
 from gql.api.subscription import Subscription
@@ -38,10 +35,15 @@ class QueryLimits:
 
 
 class _Schema(strawberry.Schema):
-    """Logs only unexpected errors: a client's bad input, a refused query or a timeout is answered, not logged."""
+    """Strawberry's schema, with less spent on each request."""
 
     def process_errors(self, errors, execution_context=None) -> None:  # noqa: ANN001 - Strawberry's signature
+        """Logs only unexpected errors: a client's bad input, a refused query or a timeout is answered, not logged."""
         super().process_errors([error for error in errors if is_unexpected(error)], execution_context)
+
+    def create_extensions_runner(self, execution_context, extensions):  # noqa: ANN001, ANN201 - Strawberry's signature
+        """Extension hooks looked up once per extension class, not on every request (hooks.py)."""
+        return HooksFoundOnce(execution_context=execution_context, extensions=extensions)
 
     def _get_middleware_manager(self, extensions):  # noqa: ANN001, ANN202 - Strawberry's signature
         """None when no extension has a `resolve` hook: graphql-core then skips a wrapping call per field."""
@@ -55,23 +57,19 @@ class _ExecutionContext(RoomyExecutionContext, LeanInfoExecutionContext):
 
 def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
     # The rule classes are made once per schema: the limiters define a new class per instance,
-    # and ValidationCache keys on the rules, so per-request classes made every request miss it.
+    # and validation is cached with the rules in its key, so per-request classes would always miss.
     # Our depth and alias rules, not Strawberry's limiters: theirs walk a fragment again at every
     # spread, so ten spreads of ten nested fragments (a 300-byte query) keep them busy for hours.
-    # One AddValidationRules for all three: each extension costs hook set-up on every request.
     rules = [depth_limit_rule(limits.max_depth), alias_limit_rule(limits.max_aliases)]
     rules += [query_cost_rule(limits.max_cost)] if limits.max_cost else []
+    rules += [] if limits.introspection else [NoSchemaIntrospectionCustomRule]
+    preparation = Preparation(max_tokens=limits.max_tokens, rules=rules)  # parse and validate once per text
     extensions = [
-        lambda: AddValidationRules(rules),
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: Prepare(preparation),
         *([lambda: QueryDeadline(seconds=limits.query_timeout)] if limits.query_timeout else []),
-        lambda: CodedParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
         ErrorCodes,  # codes every error, masks unexpected ones
         MutationAuth,  # mutations only with the server's token
     ]
-    if not limits.introspection:
-        extensions.append(DisableIntrospection)
     schema = _Schema(
         query=Query,
         mutation=Mutation,
@@ -82,4 +80,5 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
         execution_context_class=_ExecutionContext,
     )
     shortcut_plain_resolvers(schema)  # attribute and argument-less method fields resolved directly (fastpath.py)
+    skip_type_checks(schema)  # no `is_type_of` call per object completed (fastpath.py)
     return schema

@@ -1,4 +1,11 @@
-"""The GraphQL object types: thin, synchronous wrappers that read the request's archive."""
+"""The GraphQL object types: thin, synchronous wrappers that read the request's archive.
+
+`Tag` and `Source` have no wrapper: their fields read the archive's own records
+(`gql.archive.Tag`, `gql.parse.Source`), so a page of events with their links and
+tags makes no object per tag or source. An `Event` and a `RelatedEvent` carry the
+request's archive, so their lists (tags, related links, the linked event) are read
+without an `Info` per object.
+"""
 
 from __future__ import annotations
 
@@ -80,13 +87,13 @@ class Node:
     id: strawberry.ID = strawberry.field(description="Global id: stable and opaque.")
 
     @classmethod
-    def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        """graphql-core asks this of every Event, Tag, Day or Publisher it completes: one `isinstance`.
+    def resolve_type(cls, obj: Any, _info: Any, _abstract_type: Any) -> str:
+        """The type of an object a `Node` field returned, told by its Python class.
 
-        Strawberry's own check for a type with interfaces also looks for `strawberry.cast`
-        markers and generic origins (two more calls per object), none of which we use.
+        Strawberry's default falls back on the implementing types' `is_type_of`,
+        which the served schema does not keep (fastpath.skip_type_checks).
         """
-        return isinstance(obj, cls)
+        return _NODE_TYPE_NAMES[type(obj)]
 
 
 def event_listing(
@@ -120,6 +127,8 @@ def paginate_events(archive: Archive, selection: Selection, order: Order, reques
 
 @strawberry.type(description="A reporting outlet an event cites.")
 class Source:
+    """Never made: its fields read the archive's `gql.parse.Source` records, which have the same attributes."""
+
     name: str = strawberry.field(description="The outlet as the event names it.")
     url: str = strawberry.field(description="The report's address (http or https).")
 
@@ -155,20 +164,23 @@ class RelatedEvent:
     @strawberry.field(description="The tags the two events share (the link's context).")
     def context(self) -> list[Tag]:
         check_deadline()  # a list: where a query past its time limit stops, as in `archive_of`
-        return [Tag(record=tag) for tag in (self.archive.tag(name) for name in self.item.context) if tag]
+        return [tag for tag in (self.archive.tag(name) for name in self.item.context) if tag]
 
     @strawberry.field(description="The linked event; null when it is not in the archive.")
     def event(self) -> Event | None:
-        return Event(record=self.archive.events[self.target]) if self.target else None
+        archive = self.archive
+        return Event(record=archive.events[self.target], archive=archive) if self.target else None
 
 
 @strawberry.type(description="One news event of the archive.")
 class Event(Node):
     record: strawberry.Private[ArchiveEvent]
+    # The archive the event was read from (the request's): its tags and links are read there without an `Info`.
+    archive: strawberry.Private[Archive]
 
     @classmethod
     def at(cls, archive: Archive, position: int) -> Event:
-        return cls(record=archive.events[archive.ascending[position]])
+        return cls(record=archive.events[archive.ascending[position]], archive=archive)
 
     @strawberry.field(description="Global id (use with `node`).")
     def id(self) -> strawberry.ID:
@@ -204,11 +216,12 @@ class Event(Node):
 
     @strawberry.field(description="The outlets that reported the event.")
     def sources(self) -> list[Source]:
-        return [Source(name=s.name, url=s.url) for s in self.record.sources]
+        return list(self.record.sources)
 
     @strawberry.field(description="Other events this one links to, with their shared tags.")
-    def related(self, info: Info) -> list[RelatedEvent]:
-        archive = archive_of(info)
+    def related(self) -> list[RelatedEvent]:
+        check_deadline()  # a list: where a query past its time limit stops, as in `archive_of`
+        archive = self.archive
         targets = archive.resolved[self.record.path]
         return [RelatedEvent(item=item, target=target, archive=archive) for item, target in zip(self.record.related, targets)]
 
@@ -218,9 +231,10 @@ class Event(Node):
     )
 
     @strawberry.field(description="The event's tags: the union of its related links' contexts.")
-    def tags(self, info: Info) -> list[Tag]:
-        archive = archive_of(info)
-        return [Tag(record=archive.tags[key]) for key in archive.event_tags.get(self.record.path, ())]
+    def tags(self) -> list[Tag]:
+        check_deadline()  # a list: where a query past its time limit stops, as in `archive_of`
+        tags = self.archive.tags
+        return [tags[key] for key in self.archive.event_tags.get(self.record.path, ())]
 
 
 @strawberry.type(description="How often another tag appears on the same events.")
@@ -240,27 +254,32 @@ _PERIOD_FORMATS = {Granularity.DAY: 10, Granularity.MONTH: 7, Granularity.YEAR: 
 
 @strawberry.type(description="A subject events share: derived from the contexts of related links.")
 class Tag(Node):
-    record: strawberry.Private[ArchiveTag]
+    """Never made: its fields read the archive's tag records (`gql.archive.Tag`), which have these attributes."""
+
+    key: strawberry.Private[str]
+    event_paths: strawberry.Private[tuple[str, ...]]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        """Strawberry's default would look for a `Tag` instance; the records are what resolvers return."""
+        return isinstance(obj, ArchiveTag)
 
     @strawberry.field(description="Global id (use with `node`).")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("Tag", self.record.key))
+        return strawberry.ID(to_global_id("Tag", self.key))
 
-    @strawberry.field(description="The tag's most common spelling.")
-    def name(self) -> str:
-        return self.record.name
+    events: Connection[Event] = event_listing(
+        lambda tag, archive: archive.tag_key_positions(tag.key), "The events carrying this tag."
+    )
+    name: str = strawberry.field(description="The tag's most common spelling.")
 
     @strawberry.field(description="URL-friendly form of the name.")
     def slug(self) -> str:
-        return slugify(self.record.name)
+        return slugify(self.name)
 
     @strawberry.field(description="How many events carry the tag.")
     def event_count(self) -> int:
-        return len(self.record.event_paths)
-
-    events: Connection[Event] = event_listing(
-        lambda tag, archive: archive.tag_key_positions(tag.record.key), "The events carrying this tag."
-    )
+        return len(self.event_paths)
 
     @strawberry.field(description="Tags that appear on the same events, most frequent first.")
     def related_tags(
@@ -269,10 +288,10 @@ class Tag(Node):
         archive = archive_of(info)
         first = _bounded(first, "first")
         counts: Counter[str] = Counter()
-        for path in self.record.event_paths:
-            counts.update(key for key in archive.event_tags.get(path, ()) if key != self.record.key)
+        for path in self.event_paths:
+            counts.update(key for key in archive.event_tags.get(path, ()) if key != self.key)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:first]
-        return [TagCount(tag=Tag(record=archive.tags[key]), count=count) for key, count in ranked]
+        return [TagCount(tag=archive.tags[key], count=count) for key, count in ranked]
 
     @strawberry.field(description="Event counts per period, oldest first; periods without events are left out.")
     def timeline(
@@ -282,7 +301,7 @@ class Tag(Node):
     ) -> list[PeriodCount]:
         archive = archive_of(info)
         width = _PERIOD_FORMATS[granularity]
-        counts = Counter(archive.events[path].date.isoformat()[:width] for path in self.record.event_paths)
+        counts = Counter(archive.events[path].date.isoformat()[:width] for path in self.event_paths)
         return [PeriodCount(period=period, count=count) for period, count in sorted(counts.items())]
 
 
@@ -326,6 +345,10 @@ class Publisher(Node):
     events: Connection[Event] = event_listing(
         lambda publisher, archive: archive.publisher_positions(publisher.record.domain), "Events citing this publisher."
     )
+
+
+# What `Node.resolve_type` answers: the Python class each node type's objects have.
+_NODE_TYPE_NAMES: dict[type, str] = {Event: "Event", ArchiveTag: "Tag", Day: "Day", Publisher: "Publisher"}
 
 
 @strawberry.type(description="One search result: the event, its score and a highlighted snippet.")

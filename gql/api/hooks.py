@@ -1,0 +1,92 @@
+"""Strawberry's schema-extension hooks, with what each extension class offers worked out once.
+
+For every request Strawberry builds a context manager per lifecycle step (operation,
+parse, validate, execute), and each asks every extension for its hook: is the method
+overridden, is it a generator function (`inspect`), then `contextlib.contextmanager`
+around a freshly bound method, a new function with `functools.update_wrapper` run
+on it. What that finds depends only on the extension's class, so here it is found
+once per class and step; a request only binds the result to its extension instance.
+The hooks run exactly as before: same order, same context managers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import (
+    ExecutingContextManager,
+    ExtensionContextManagerBase,
+    OperationContextManager,
+    ParsingContextManager,
+    ValidationContextManager,
+    WrappedHook,
+)
+from strawberry.extensions.runner import SchemaExtensionsRunner
+
+_PER_CALL = object()  # a hook Strawberry wraps anew on each call (a plain or async function): left to it
+
+# (extension class, hook name) → None (no hook), _PER_CALL, or (context manager factory, is async)
+_found: dict[tuple[type, str], Any] = {}
+
+
+def _hook_of(kind: type[SchemaExtension], name: str) -> Any:
+    hook: Callable[..., Any] = getattr(kind, name)
+    if hook is getattr(SchemaExtension, name):
+        return None
+    if inspect.isgeneratorfunction(hook):
+        return contextlib.contextmanager(hook), False
+    if inspect.isasyncgenfunction(hook):
+        return contextlib.asynccontextmanager(hook), True
+    return _PER_CALL
+
+
+class _FoundOnce(ExtensionContextManagerBase):
+    def get_hook(self, extension: SchemaExtension) -> WrappedHook | None:
+        key = (type(extension), self.HOOK_NAME)
+        try:
+            found = _found[key]
+        except KeyError:
+            found = _found[key] = _hook_of(*key)
+        if found is None:
+            return None
+        if found is _PER_CALL:
+            return super().get_hook(extension)
+        factory, is_async = found
+        return WrappedHook(extension=extension, hook=partial(factory, extension), is_async=is_async)
+
+
+class _Operation(_FoundOnce, OperationContextManager):
+    pass
+
+
+class _Parsing(_FoundOnce, ParsingContextManager):
+    pass
+
+
+class _Validation(_FoundOnce, ValidationContextManager):
+    pass
+
+
+class _Executing(_FoundOnce, ExecutingContextManager):
+    pass
+
+
+class HooksFoundOnce(SchemaExtensionsRunner):
+    """Strawberry's runner, its four lifecycle steps' hooks looked up once per extension class."""
+
+    def operation(self) -> OperationContextManager:
+        return _Operation(self.extensions)
+
+    def parsing(self) -> ParsingContextManager:
+        return _Parsing(self.extensions)
+
+    def validation(self) -> ValidationContextManager:
+        return _Validation(self.extensions)
+
+    def executing(self) -> ExecutingContextManager:
+        return _Executing(self.extensions)
