@@ -101,7 +101,6 @@ class _FileOutcome:
     """
 
     file: str
-    content_hash: str | None
     document: Document | None
     problems: tuple[Problem, ...]
     unchanged: bool = False
@@ -116,52 +115,52 @@ def _read_and_parse(found: Found, options: LoadOptions, known_at: Callable[[str]
     """Read and parse one found file unless the store already holds its bytes (see STAT_KEY)."""
     file, location, stat = found.name, found.location, found.stat
     if stat is None:
-        return _rejected(file, None, 1, f"cannot read: {found.error}")
+        return _rejected(file, 1, f"cannot read: {found.error}")
     if stat[0] > options.max_file_bytes:
-        return _rejected(file, None, 1, f"file is {stat[0]:,} bytes, over the limit of {options.max_file_bytes:,}")
+        return _rejected(file, 1, f"file is {stat[0]:,} bytes, over the limit of {options.max_file_bytes:,}")
     try:
         with open(file, "rb") as handle:
             raw = handle.read()
     except OSError as error:
-        return _rejected(file, None, 1, f"cannot read: {error.strerror or error}")
+        return _rejected(file, 1, f"cannot read: {error.strerror or error}")
     recorded: list[int] | None = stat
     if max(stat[1], stat[2]) > time.time_ns() - RACY_NS:
         recorded = None  # changed just now: it could change again within the same timestamp tick
     digest = content_hash(raw)
     known = known_at(location)
     if known is not None and known.content_hash == digest:
-        return _FileOutcome(file, digest, None, (), unchanged=True, stat=recorded)
+        return _FileOutcome(file, None, (), unchanged=True, stat=recorded)
     outcome = parse_bytes(raw, file, options, digest, location)
     if outcome.document is not None and recorded is not None:
         outcome.document[STAT_KEY] = recorded
     return outcome
 
 
-def parse_bytes(raw: bytes, file: str, options: LoadOptions, digest: str | None, location: str | None) -> _FileOutcome:
+def parse_bytes(raw: bytes, file: str, options: LoadOptions, digest: str, location: str | None) -> _FileOutcome:
     """Decode (strict UTF-8) and parse; binary or undecodable input is rejected at its line.
 
     `location`, the file's resolved path, is recorded with the document (for incremental
     loads and `--prune`); text that never was a file (a script's string, a mutation) has none.
     """
     if b"\0" in raw:
-        return _rejected(file, digest, raw[: raw.index(b"\0")].count(b"\n") + 1, "binary data (NUL byte), not a markdown file")
+        return _rejected(file, raw[: raw.index(b"\0")].count(b"\n") + 1, "binary data (NUL byte), not a markdown file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return _rejected(file, digest, line, f"invalid UTF-8 at byte {error.start}")
+        return _rejected(file, line, f"invalid UTF-8 at byte {error.start}")
     result = parse_event(text, file, options.limits)
     problems = result.problems
     if options.strict and result.event is not None and problems:
         problems = tuple(Problem(p.file, p.line, p.message + " (--strict)", Severity.ERROR) for p in problems)
-        return _FileOutcome(file, digest, None, problems)
+        return _FileOutcome(file, None, problems)
     if result.event is None:
-        return _FileOutcome(file, digest, None, problems)
-    return _FileOutcome(file, digest, event_to_document(result.event, location, digest), problems)
+        return _FileOutcome(file, None, problems)
+    return _FileOutcome(file, event_to_document(result.event, location, digest), problems)
 
 
-def _rejected(file: str, digest: str | None, line: int, message: str) -> _FileOutcome:
-    return _FileOutcome(file, digest, None, (Problem(file, line, message, Severity.ERROR),))
+def _rejected(file: str, line: int, message: str) -> _FileOutcome:
+    return _FileOutcome(file, None, (Problem(file, line, message, Severity.ERROR),))
 
 
 # A pool worker's load: set by `_start_worker` (with fork, inherited as it is).
@@ -316,7 +315,7 @@ def load_texts(store: EventStore, documents: Iterable[tuple[str, str]], options:
     for name, text in documents:
         raw = text.encode("utf-8")
         if len(raw) > options.max_file_bytes:
-            outcome = _rejected(name, None, 1, f"document is {len(raw):,} bytes, over the limit of {options.max_file_bytes:,}")
+            outcome = _rejected(name, 1, f"document is {len(raw):,} bytes, over the limit of {options.max_file_bytes:,}")
         else:
             outcome = parse_bytes(raw, name, options, content_hash(raw), None)
         first_problem = len(report.problems)
