@@ -1,12 +1,13 @@
 """Files on disk → parsed events → one store write: what `newsgraph load` and scripts run.
 
 Reading and parsing are spread over processes for large batches (parsing dominates
-a load); the store is written once at the end, so a failed or killed load leaves
-the previous store untouched.
+a load), and start while the directories are still being scanned; the store is written
+once at the end, so a failed or killed load leaves the previous store untouched.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import multiprocessing
@@ -14,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ContextManager
@@ -27,9 +28,10 @@ from gql.store.documents import STAT_KEY
 from gql.store.manifest import Entry
 
 PARALLEL_THRESHOLD = 2_000  # files; below this, starting a fork server and its workers costs more than it saves
-FORK_PARALLEL_THRESHOLD = 200  # files; forked workers start in milliseconds, so a 1% reload of 100k uses both cores
+FORK_PARALLEL_THRESHOLD = 32  # files; forked workers start in milliseconds and then parse while the scan goes on
 DEFAULT_MAX_FILE_BYTES = 1_000_000
-CHUNKSIZE = 256  # files per pool task: few enough round trips, small enough to keep both cores busy to the end
+FIRST_CHUNK = 16  # files per pool task at first: the workers start while the scan has just begun
+CHUNKSIZE = 256  # files per pool task at most: few enough round trips, small enough to keep both cores busy to the end
 
 # The stat fast path (like git's index): a document read from a file records the file's
 # [size, mtime_ns, ctime_ns, inode] under STAT_KEY; a later load that finds all four the
@@ -173,9 +175,9 @@ def _start_worker(parent: int | None, options: LoadOptions, known: dict[str, Ent
     _exit_with_parent(parent)
 
 
-def _worker_job(found: Found) -> _FileOutcome:
+def _worker_job(files: list[Found]) -> list[_FileOutcome]:
     options, known = _WORKER
-    return _read_and_parse(found, options, known.get)
+    return [_read_and_parse(found, options, known.get) for found in files]
 
 
 def _exit_with_parent(parent: int | None) -> None:
@@ -195,36 +197,77 @@ def _exit_with_parent(parent: int | None) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _same_stat(files: list[Found], options: LoadOptions, known: dict[str, Entry]) -> list[Entry | None]:
-    """For each file, its stored entry when its stat is the one recorded (the file need not be read); else None."""
-    limit = options.max_file_bytes
-    return [
-        entry if (entry := known.get(found.location)) is not None and entry.stat is not None
-        and entry.stat == found.stat and entry.stat[0] <= limit else None
-        for found in files
-    ]
+class _Parsing:
+    """The reading and parsing of a load's new and changed files, handed over one by one as the scan finds them.
 
-
-def _read_and_parse_all(files: list[Found], options: LoadOptions, known: dict[str, Entry]) -> Iterator[_FileOutcome]:
-    """Read and parse in order: in this process for small batches, else in a pool of workers.
-
+    A few are read and parsed in this process once the scan is done. Once enough are
+    pending, a pool of workers starts and takes them in chunks while the scan goes on,
+    so on two cores the stat of every file and the parsing of the changed ones overlap:
+    while this process scans, it keeps one worker fewer than the cores busy (a worker
+    more would only slow the scan), and all of them once the scan is done.
     The workers read, hash and parse; this process only gathers. They are forked (no
     imports, no pickled state) when this process runs a single thread (the CLI); a
     server's loads run beside other threads, where forking could copy a lock held
-    mid-operation, so they use a fork server instead.
+    mid-operation, so they use a fork server, which is worth starting for more files.
     """
-    workers = options.workers or os.cpu_count() or 1
-    context = _pool_context()
-    forked = context.get_start_method() == "fork"
-    if len(files) < (FORK_PARALLEL_THRESHOLD if forked else PARALLEL_THRESHOLD) or workers < 2:
-        for found in files:
-            yield _read_and_parse(found, options, known.get)
-        return
-    parent = os.getpid() if forked else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                             initargs=(parent, options, known)) as pool:
-        chunksize = max(1, min(CHUNKSIZE, len(files) // (workers * 4)))
-        yield from pool.map(_worker_job, files, chunksize=chunksize)
+
+    def __init__(self, options: LoadOptions, known: dict[str, Entry]) -> None:
+        self._options, self._known = options, known
+        self.files: list[Found] = []  # every file handed over, in order
+        self._unsent: list[Found] = []
+        self._chunks: list[Future[list[_FileOutcome]]] = []
+        self._running: collections.deque[Future[list[_FileOutcome]]] = collections.deque()  # sent, not known done
+        self._pool: ProcessPoolExecutor | None = None
+        self._workers = options.workers or os.cpu_count() or 1
+        self._context = _pool_context()
+        forked = self._context.get_start_method() == "fork"
+        self._threshold = FORK_PARALLEL_THRESHOLD if forked else PARALLEL_THRESHOLD
+        self._parent = os.getpid() if forked else None
+
+    def __enter__(self) -> _Parsing:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def add(self, found: Found) -> None:
+        self.files.append(found)
+        self._unsent.append(found)
+        if self._pool is None and len(self._unsent) >= self._threshold and self._workers >= 2:
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=self._context,
+                                             initializer=_start_worker,
+                                             initargs=(self._parent, self._options, self._known))
+        if self._pool is not None and len(self._unsent) >= self._chunk_size() and self._room_beside_the_scan():
+            self._send(self._unsent)
+            self._unsent = []
+
+    def outcomes(self) -> Iterator[_FileOutcome]:
+        """Every handed-over file's outcome, in order; call once the scan is done."""
+        if self._pool is None:
+            for found in self._unsent:
+                yield _read_and_parse(found, self._options, self._known.get)
+            return
+        size = max(1, min(CHUNKSIZE, len(self._unsent) // (self._workers * 4)))  # every core busy to the end
+        for start in range(0, len(self._unsent), size):
+            self._send(self._unsent[start:start + size])
+        self._unsent = []
+        for chunk in self._chunks:
+            yield from chunk.result()
+
+    def _chunk_size(self) -> int:
+        """Small chunks while few files are sent (the workers start early), larger ones as a full load goes on."""
+        return min(CHUNKSIZE, max(FIRST_CHUNK, (len(self.files) - len(self._unsent)) // 8))
+
+    def _room_beside_the_scan(self) -> bool:
+        while self._running and self._running[0].done():
+            self._running.popleft()
+        return len(self._running) < max(1, self._workers - 1)
+
+    def _send(self, files: list[Found]) -> None:
+        chunk = self._pool.submit(_worker_job, files)
+        self._chunks.append(chunk)
+        self._running.append(chunk)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -265,22 +308,32 @@ def _load_files_locked(
     progress: Callable[[int], ContextManager[Callable[[int], None]]] | None,
 ) -> LoadReport:
     roots = [Path(p) for p in paths]
-    files = find_markdown(roots)
+    found_files = find_markdown(roots)
     stored = store.entries()
     stored_by_file = {entry.file: entry for entry in stored if entry.file}
     known = {file: entry for file, entry in stored_by_file.items() if entry.content_hash}
     report = LoadReport()
     batch = _Batch()
-    same_stat = _same_stat(files, options, known) if known else [None] * len(files)
-    pending = [found for found, entry in zip(files, same_stat) if entry is None]
-    outcomes: list[_FileOutcome] = []
-    with progress(len(files)) if progress else contextlib.nullcontext(lambda done: None) as advance:
-        advance(len(files) - len(pending))
-        for outcome in _read_and_parse_all(pending, options, known):
-            outcomes.append(outcome)
-            advance(1)
+    files: list[Found] = []
+    kept: list[tuple[str, str]] = []  # (path, file) of files whose stat is the recorded one: not read again
+    limit = options.max_file_bytes
+    with _Parsing(options, known) as parsing:
+        for found in found_files:
+            files.append(found)
+            entry = known.get(found.location)
+            if entry is not None and entry.stat is not None and entry.stat == found.stat and entry.stat[0] <= limit:
+                kept.append((entry.path, found.name))
+            else:
+                parsing.add(found)
+        pending = parsing.files
+        outcomes: list[_FileOutcome] = []
+        with progress(len(files)) if progress else contextlib.nullcontext(lambda done: None) as advance:
+            advance(len(files) - len(pending))
+            for outcome in parsing.outcomes():
+                outcomes.append(outcome)
+                advance(1)
     # Files whose bytes are the stored ones keep their events: they claim their paths before any new or changed file.
-    batch.keep([(entry.path, found.name) for found, entry in zip(files, same_stat) if entry is not None], report)
+    batch.keep(kept, report)
     for found, outcome in zip(pending, outcomes):
         if outcome.unchanged:
             entry = known[found.location]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -105,6 +106,41 @@ def test_a_new_file_with_the_path_of_an_unchanged_one_is_rejected_wherever_it_so
         assert f"{copy}:1: same canonical path as {original}" in result.stderr
     files = {d["path"]: d["file"] for d in EventStore(db).documents()}
     assert str(original.resolve()) in files.values() and not {str(c.resolve()) for c in copies} & set(files.values())
+
+
+def test_files_parsed_while_the_scan_goes_on_keep_the_order_of_the_files(tmp_path: Path) -> None:
+    """Two copies of the archive: enough files that a pool parses chunks during the scan and after it. The first
+    copy still holds every canonical path, and each file of the second is reported against its twin, in order."""
+    first, second = tmp_path / "a" / "news", tmp_path / "b" / "news"
+    shutil.copytree(BUNDLED_NEWS, first)
+    shutil.copytree(BUNDLED_NEWS, second)
+    db = tmp_path / "store.json"
+    report = json.loads(_load(db, str(first), str(second), "--json").stdout)
+    twins = sorted(second.rglob("*.md"))
+    assert (report["loaded"], report["rejected"]) == (len(twins), len(twins))
+    assert [problem["file"] for problem in report["problems"]] == [str(twin) for twin in twins]
+    for problem, twin in zip(report["problems"], twins):
+        assert problem["message"].startswith(f"same canonical path as {first / twin.relative_to(second)}: ")
+    assert {d["file"] for d in EventStore(db).documents()} == {str(f.resolve()) for f in first.rglob("*.md")}
+
+
+def test_a_reload_stores_exactly_the_edited_files_and_counts_touched_ones_unchanged(tmp_path: Path) -> None:
+    """Edited files are spread over the archive and more than a pool's worth; touched files keep their bytes."""
+    archive = tmp_path / "news"
+    shutil.copytree(BUNDLED_NEWS, archive)
+    db = tmp_path / "store.json"
+    _load(db, str(archive))
+    files = sorted(archive.rglob("*.md"))
+    edited, touched = files[::4], files[1::4]
+    for file in edited:
+        file.write_text(file.read_text(encoding="utf-8").replace("### Source", "An added line.\n\n### Source", 1),
+                        encoding="utf-8")
+    for file in touched:
+        os.utime(file, ns=(file.stat().st_atime_ns, file.stat().st_mtime_ns + 10**9))
+    report = json.loads(_load(db, str(archive), "--json").stdout)
+    assert (report["loaded"], report["unchanged"], report["rejected"]) == (len(edited), len(files) - len(edited), 0)
+    stored = {d["file"]: d for d in EventStore(db).documents()}
+    assert {f for f, d in stored.items() if d["summary"].endswith("An added line.")} == {str(f.resolve()) for f in edited}
 
 
 def test_python_dash_m_gql_is_the_same_command() -> None:
