@@ -34,8 +34,9 @@ def test_load_reports_rates_and_ratios(results: dict[str, dict]) -> None:
     assert row["events"] == EVENTS and row["full"]["loaded"] == EVENTS and row["full"]["rejected"] == 0
     assert row["changed_files"] == 2 and row["incremental"]["loaded"] == 2
     assert row["restore"]["loaded"] == 2 and row["restore"]["unchanged"] == EVENTS - 2
+    assert row["in_process_loaded"] == 2
     for key in ("bare_files_per_s", "our_parser_files_per_s", "load_events_per_s", "load_vs_bare_parse",
-                "incremental_vs_full"):
+                "incremental_vs_full", "in_process_vs_full"):
         assert _positive(row[key]), key
 
 
