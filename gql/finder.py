@@ -43,9 +43,10 @@ def find_markdown(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Found]:
 
     What `sorted(p for p in path.rglob("*.md") if p.is_file())` finds, in its order:
     symlinked directories are not descended into, symlinked files count, unreadable
-    directories are skipped. A path that does not exist is a LoadUsageError, raised by
-    this call, before any file is found. Files come one by one so that a load can read
-    and parse changed files while the scan goes on.
+    directories (and directories removed while the scan goes on) are skipped. A path
+    that does not exist is a LoadUsageError, raised by this call, before any file is
+    found. Files come one by one so that a load can read and parse changed files
+    while the scan goes on.
     """
     given = [Path(path) for path in paths]
     for path in given:
@@ -67,7 +68,7 @@ def _scan(directory: str, real_directory: str) -> Iterator[Found]:
     try:
         with os.scandir(directory) as entries:
             listed = sorted(entries, key=attrgetter("name"))
-    except PermissionError:
+    except (PermissionError, FileNotFoundError, NotADirectoryError):  # unreadable, or gone since it was listed
         return
     real_prefix = real_directory.rstrip(os.sep) + os.sep  # joined by hand: os.path.join is a third of a file's cost
     for entry in listed:

@@ -150,3 +150,14 @@ def test_files_are_found_in_the_order_of_sorting_their_paths(tmp_path: Path) -> 
     (tmp_path / "c.md").symlink_to(tmp_path / "b.md")  # a symlinked file counts
     expected = sorted(p for p in tmp_path.rglob("*.md") if p.is_file())
     assert [found.name for found in find_markdown([tmp_path])] == [str(p) for p in expected]
+
+
+def test_a_directory_removed_while_the_scan_goes_on_is_skipped(tmp_path: Path) -> None:
+    """Files come as they are found: a directory listed but gone by the time the scan gets to it holds nothing."""
+    for name in ["a/first.md", "b/gone.md", "c/last.md"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("# x\n", encoding="utf-8")
+    found = find_markdown([tmp_path])
+    first = next(found)
+    shutil.rmtree(tmp_path / "b")
+    assert [first.name, *(f.name for f in found)] == [str(tmp_path / "a/first.md"), str(tmp_path / "c/last.md")]
