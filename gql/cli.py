@@ -16,7 +16,7 @@ import click
 import orjson
 
 from gql.finder import LoadUsageError
-from gql.loader import DEFAULT_MAX_FILE_BYTES, LoadOptions, LoadReport, load_files
+from gql.loader import DEFAULT_MAX_FILE_BYTES, LoadFailed, LoadOptions, LoadReport, load_files
 from gql.parse import ParseLimits
 from gql.progress import PLAIN_EVERY, load_progress
 from gql.store import EventStore, StoreCorrupt, StoreError, default_store_path
@@ -64,7 +64,7 @@ def load(paths: tuple[Path, ...], db: Path | None, prune: bool, strict: bool, as
         report = _load_with_progress(store, paths, options, None if quiet else progress_every)
     except LoadUsageError as error:
         raise click.UsageError(str(error)) from None
-    except (StoreError, StoreCorrupt) as error:
+    except (StoreError, StoreCorrupt, LoadFailed) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     _print_report(report, store, as_json)
@@ -138,7 +138,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     store = _store(db)
     try:
         report = refresh_store(store, data)
-    except (StoreError, StoreCorrupt) as error:
+    except (StoreError, StoreCorrupt, LoadFailed) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     if report is not None:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ContextManager
@@ -43,6 +44,10 @@ CHUNKSIZE = 256  # files per pool task at most: few enough round trips, small en
 # recorded then, when it has settled). Where stats differ, the content hash still
 # decides whether the file is parsed again.
 RACY_NS = 2_000_000_000
+
+
+class LoadFailed(Exception):
+    """The load could not finish (a worker process died, say killed by the system) and wrote nothing."""
 
 
 @dataclass(frozen=True)
@@ -294,13 +299,17 @@ def load_files(
 
     The store's writer lock is held from reading the store to writing it, so two
     loads never interleave: the second waits (or fails with StoreError past the
-    lock timeout) and then decides against what the first one wrote. The cycle
+    lock timeout) and then decides against what the first one wrote. A worker that
+    dies fails the load with LoadFailed, the store untouched. The cycle
     collector is paused meanwhile (gql.collector): a load makes an entry per stored
     event and an outcome per file, none cyclic, and full collections over them were
     a fifth of an incremental load.
     """
     with store.writing(), collector_paused():
-        return _load_files_locked(store, paths, options, progress)
+        try:
+            return _load_files_locked(store, paths, options, progress)
+        except BrokenProcessPool as error:
+            raise LoadFailed(f"a worker process reading and parsing files died ({error}); the store is unchanged") from None
 
 
 def _load_files_locked(

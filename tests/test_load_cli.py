@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from gql.store import EventStore
 from tests.conftest import BUNDLED_NEWS
-from tests.support import newsgraph
+from tests.support import REPO, newsgraph
 
 SPECIMEN_DAY = "### [2015-09-3](/news/2015/09/3/index.md)\n\n"
 
@@ -141,6 +143,23 @@ def test_a_reload_stores_exactly_the_edited_files_and_counts_touched_ones_unchan
     assert (report["loaded"], report["unchanged"], report["rejected"]) == (len(edited), len(files) - len(edited), 0)
     stored = {d["file"]: d for d in EventStore(db).documents()}
     assert {f for f, d in stored.items() if d["summary"].endswith("An added line.")} == {str(f.resolve()) for f in edited}
+
+
+def test_a_worker_that_dies_fails_the_load_with_one_error_line_and_the_store_unchanged(tmp_path: Path) -> None:
+    """A parsing worker killed mid-load (here: it exits at its first job) is an `error:` line and exit 1, no traceback."""
+    archive = tmp_path / "news"
+    shutil.copytree(BUNDLED_NEWS, archive)
+    db = tmp_path / "store.json"
+    _load(db, str(archive / "2015" / "09" / "1"))
+    before = db.read_bytes()
+    dying_worker = ("import os, sys; import gql.loader as loader; loader._read_and_parse = lambda *args: os._exit(9); "
+                    "from gql.cli import main; sys.argv[0] = 'newsgraph'; main()")
+    result = subprocess.run([sys.executable, "-c", dying_worker, "load", "--db", str(db), str(archive)],
+                            capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("error: a worker process reading and parsing files died")
+    assert "Traceback" not in result.stderr
+    assert db.read_bytes() == before
 
 
 def test_python_dash_m_gql_is_the_same_command() -> None:
