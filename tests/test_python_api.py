@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+from bench.corpus import generate_events, write_archive
 from gql import DocumentOutcome, LoadOptions, Newsgraph, Severity
+from gql.loader import PARALLEL_THRESHOLD, _pool_context
 from tests.conftest import BUNDLED_NEWS
 
 DAY = BUNDLED_NEWS / "2015" / "09" / "3"
@@ -76,3 +79,28 @@ def test_a_second_writer_is_seen_by_the_next_query(tmp_path: Path) -> None:
     assert reader.execute("{ stats { events } }")["data"]["stats"]["events"] == 0
     writer.load_markdown({"mine.md": MINE})
     assert reader.execute("{ stats { events } }")["data"]["stats"]["events"] == 1
+
+
+def test_a_load_beside_other_threads_parses_in_a_fork_server_pool_while_it_scans(tmp_path: Path) -> None:
+    """A script (or a server's watch) loading with threads running may not fork: past the fork server's threshold
+    its workers come from a fork server, started mid-scan like forked ones. Every file is stored, edits reload."""
+    events = list(generate_events(PARALLEL_THRESHOLD + 100, 7))
+    written = write_archive(events, tmp_path / "archive")
+    stop = threading.Event()
+    bystander = threading.Thread(target=stop.wait, daemon=True)
+    bystander.start()
+    try:
+        assert threading.active_count() > 1 and _pool_context().get_start_method() == "forkserver"
+        script = Newsgraph(tmp_path / "store.json")
+        first = script.load(tmp_path / "archive")
+        assert (first.loaded, first.rejected) == (written, 0)
+        files = sorted((tmp_path / "archive").rglob("*.md"))
+        for file in files[::500]:
+            lines = file.read_text(encoding="utf-8").split("\n")
+            headline = next(number for number, line in enumerate(lines) if line.startswith("# "))
+            lines[headline + 1:headline + 1] = ["", "A summary line added."]
+            file.write_text("\n".join(lines), encoding="utf-8")
+        again = script.load(tmp_path / "archive")
+        assert (again.loaded, again.unchanged) == (len(files[::500]), written - len(files[::500]))
+    finally:
+        stop.set()
