@@ -7,7 +7,6 @@ once at the end, so a failed or killed load leaves the previous store untouched.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import hashlib
 import multiprocessing
@@ -221,7 +220,7 @@ class _Parsing:
         self.files: list[Found] = []  # every file handed over, in order
         self._unsent: list[Found] = []
         self._chunks: list[Future[list[_FileOutcome]]] = []
-        self._running: collections.deque[Future[list[_FileOutcome]]] = collections.deque()  # sent, not known done
+        self._running: list[Future[list[_FileOutcome]]] = []  # sent while the scan goes on, not seen done yet
         self._pool: ProcessPoolExecutor | None = None
         self._workers = options.workers or os.cpu_count() or 1
         self._context = _pool_context()
@@ -244,7 +243,7 @@ class _Parsing:
                                              initializer=_start_worker,
                                              initargs=(self._parent, self._options, self._known))
         if self._pool is not None and len(self._unsent) >= self._chunk_size() and self._room_beside_the_scan():
-            self._send(self._unsent)
+            self._running.append(self._send(self._unsent))
             self._unsent = []
 
     def outcomes(self) -> Iterator[_FileOutcome]:
@@ -265,14 +264,13 @@ class _Parsing:
         return min(CHUNKSIZE, max(FIRST_CHUNK, (len(self.files) - len(self._unsent)) // 8))
 
     def _room_beside_the_scan(self) -> bool:
-        while self._running and self._running[0].done():
-            self._running.popleft()
+        self._running = [chunk for chunk in self._running if not chunk.done()]
         return len(self._running) < max(1, self._workers - 1)
 
-    def _send(self, files: list[Found]) -> None:
+    def _send(self, files: list[Found]) -> Future[list[_FileOutcome]]:
         chunk = self._pool.submit(_worker_job, files)
         self._chunks.append(chunk)
-        self._running.append(chunk)
+        return chunk
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
