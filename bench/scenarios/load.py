@@ -2,8 +2,8 @@
 
 The incremental load is timed twice: as `newsgraph load` in a fresh process (the
 figure of the target), and as `load_files` called in this running process, which
-is what a script refreshing the store (gql.scripting) or `serve --watch` pays: no
-interpreter start, no imports.
+is what a script refreshing its store pays (`Newsgraph.load`, gql.scripting): no
+interpreter start, no imports, no exit.
 """
 
 from __future__ import annotations
