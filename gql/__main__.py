@@ -1,5 +1,5 @@
 """`python -m gql` is the `newsgraph` command."""
 
-from gql.cli import main
+from gql.cli import run
 
-main()
+run()

@@ -7,6 +7,7 @@ rejected or the store unusable) and 2 (the command itself was wrong).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -39,6 +40,19 @@ def _store(db: Path | None) -> EventStore:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """newsgraph: a GraphQL API over an archive of news events written as markdown."""
+
+
+def run() -> None:
+    """The `newsgraph` program (its console script and `python -m gql`): `main`, then a quick exit.
+
+    At exit the interpreter collects cycles among every object still alive, imports
+    included, several times over: 35-45 ms, a tenth of reloading 10k events. Frozen
+    (`gc.freeze`), they are left to the end of the process, which frees them anyway.
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 @main.command()

@@ -4,16 +4,20 @@ A reload of a large archive mostly confirms that nothing changed, by comparing e
 file's stat with the one recorded (gql.loader): finding, resolving and stat-ing the
 files is then most of its work. A directory's real path is known while it is scanned
 (symlinked directories are not descended into), so a file's location is its real
-directory joined with its name, and its stat is the one `scandir` entry call.
+directory joined with its name, and its stat is one call. A directory whose stat is
+the one recorded at an earlier scan is not listed again (gql.listings).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from operator import attrgetter
 from pathlib import Path
+from stat import S_ISREG
 from typing import NamedTuple
+
+from gql.listings import MARKDOWN_FILE, MARKDOWN_LINK, SUBDIRECTORY, Listings, identity_of
 
 
 class LoadUsageError(Exception):
@@ -38,7 +42,7 @@ def _stat_of(status: os.stat_result) -> list[int]:
     return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
 
 
-def find_markdown(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Found]:
+def find_markdown(paths: Iterable[str | os.PathLike[str]], listings: Listings | None = None) -> Iterator[Found]:
     """Every `.md` file named or found (recursively) under the given paths, in a stable order, as it is found.
 
     What `sorted(p for p in path.rglob("*.md") if p.is_file())` finds, in its order:
@@ -46,46 +50,112 @@ def find_markdown(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Found]:
     directories (and directories removed while the scan goes on) are skipped. A path
     that does not exist is a LoadUsageError, raised by this call, before any file is
     found. Files come one by one so that a load can read and parse changed files
-    while the scan goes on.
+    while the scan goes on. `listings` (gql.listings) spares listing the directories
+    whose stat is the recorded one, and records the others.
     """
     given = [Path(path) for path in paths]
     for path in given:
         if not (path.is_dir() or path.is_file()):
             raise LoadUsageError(f"{path}: no such file or directory")
-    return _found_under(given)
+    return _found_under(given, listings if listings is not None else Listings())
 
 
-def _found_under(paths: list[Path]) -> Iterator[Found]:
+def _found_under(paths: list[Path], listings: Listings) -> Iterator[Found]:
     for path in paths:
         if path.is_dir():
-            yield from _scan(str(path), os.path.realpath(path))
+            yield from _scan(str(path), os.path.realpath(path), listings)
         else:
-            yield _found(str(path), os.path.realpath(path), lambda: os.stat(path))
+            try:
+                yield Found(str(path), os.path.realpath(path), _stat_of(os.stat(path)))
+            except OSError as error:
+                yield Found(str(path), os.path.realpath(path), None, error.strerror or str(error))
 
 
-def _scan(directory: str, real_directory: str) -> Iterator[Found]:
+def _scan(directory: str, real_directory: str, listings: Listings) -> Iterator[Found]:
     """Depth first, each directory's entries by name: the order of sorting the files by their path's parts."""
+    prefix = directory if directory.endswith(os.sep) else directory + os.sep  # os.path.join: a third of a file's cost
+    real_prefix = real_directory.rstrip(os.sep) + os.sep
+    entries = _entries(prefix, real_directory, real_prefix, listings)
+    for name, found in entries or ():
+        if found is None:
+            yield from _scan(prefix + name, real_prefix + name, listings)
+        else:
+            yield found
+
+
+def _entries(prefix: str, real_directory: str, real_prefix: str,
+             listings: Listings) -> list[tuple[str, Found | None]] | None:
+    """The directory's markdown files (found) and subdirectories (None), by name; None when it cannot be read.
+
+    Its recorded listing when the directory's stat is the recorded one and every file in
+    it is still a file; else a new listing, recorded for the next scan.
+    """
     try:
-        with os.scandir(directory) as entries:
-            listed = sorted(entries, key=attrgetter("name"))
+        identity = identity_of(os.stat(prefix))
     except (PermissionError, FileNotFoundError, NotADirectoryError):  # unreadable, or gone since it was listed
-        return
-    real_prefix = real_directory.rstrip(os.sep) + os.sep  # joined by hand: os.path.join is a third of a file's cost
-    for entry in listed:
-        if entry.name.endswith(".md") and entry.is_file():
-            location = os.path.realpath(entry.path) if entry.is_symlink() else real_prefix + entry.name
-            yield _found(entry.path, location, entry.stat)
-        try:
-            descend = entry.is_dir() and not entry.is_symlink()
-        except OSError:
-            descend = False
-        if descend:
-            yield from _scan(entry.path, real_prefix + entry.name)
-
-
-def _found(name: str, location: str, stat: Callable[[], os.stat_result]) -> Found:
-    """`stat` is a scandir entry's (one syscall, symlinks followed) or `os.stat` of a path given."""
+        return None
+    recorded = listings.recorded_entries(real_directory, identity)
+    if recorded is not None:
+        entries = _followed(prefix, real_prefix, recorded, trusted=True)
+        if entries is not None:
+            listings.keep(real_directory)
+            return entries
     try:
-        return Found(name, location, _stat_of(stat()))
-    except OSError as error:
-        return Found(name, location, None, error.strerror or str(error))
+        with os.scandir(prefix) as scanned:
+            listed = [_kind_and_name(entry) for entry in sorted(scanned, key=attrgetter("name"))]
+    except (PermissionError, FileNotFoundError, NotADirectoryError):
+        return None
+    kept = [kind + name for kind, name in listed if kind]
+    listings.record(real_directory, identity, kept)
+    return _followed(prefix, real_prefix, kept, trusted=False)
+
+
+def _kind_and_name(entry: os.DirEntry[str]) -> tuple[str, str]:
+    """The entry's kind letter (gql.listings; "" when the scan ignores it) and name, from the listing alone."""
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            return SUBDIRECTORY, entry.name
+        if entry.name.endswith(".md"):
+            if entry.is_symlink():
+                return MARKDOWN_LINK, entry.name
+            if entry.is_file(follow_symlinks=False):
+                return MARKDOWN_FILE, entry.name
+    except OSError:  # gone since it was listed
+        pass
+    return "", entry.name
+
+
+def _followed(prefix: str, real_prefix: str, entries: list[str],
+              trusted: bool) -> list[tuple[str, Found | None]] | None:
+    """Each markdown entry stat-ed (symlinks followed) into a Found, each subdirectory kept by name (None).
+
+    `trusted`: the entries are a recorded listing, which is stale after all (or damaged)
+    when one of its files is no longer a file or an entry is not one the scan makes: None
+    then, and the directory is listed again. A symlink that leads nowhere, or not to a
+    file, is not a markdown file (as `Path.is_file` says).
+    """
+    followed: list[tuple[str, Found | None]] = []
+    for entry in entries:
+        kind, name = entry[:1], entry[1:]
+        if kind == SUBDIRECTORY and name not in ("", ".", ".."):
+            followed.append((name, None))
+            continue
+        if kind not in (MARKDOWN_FILE, MARKDOWN_LINK) or not name.endswith(".md"):
+            return None  # only a damaged recorded listing holds such an entry
+        path = prefix + name
+        try:
+            status = os.stat(path)
+        except OSError as error:
+            if kind == MARKDOWN_LINK:
+                continue
+            if trusted:
+                return None
+            followed.append((name, Found(path, real_prefix + name, None, error.strerror or str(error))))
+            continue
+        if not S_ISREG(status.st_mode):
+            if kind == MARKDOWN_FILE and trusted:
+                return None
+            continue
+        location = os.path.realpath(path) if kind == MARKDOWN_LINK else real_prefix + name
+        followed.append((name, Found(path, location, _stat_of(status))))
+    return followed

@@ -22,6 +22,7 @@ from typing import ContextManager
 
 from gql.collector import collector_paused
 from gql.finder import Found, find_markdown
+from gql.listings import read_listings, write_listings
 from gql.parse import ParseLimits, Problem, Severity, parse_event
 from gql.store import Document, EventStore, event_to_document
 from gql.store.documents import STAT_KEY
@@ -315,7 +316,8 @@ def _load_files_locked(
     progress: Callable[[int], ContextManager[Callable[[int], None]]] | None,
 ) -> LoadReport:
     roots = [Path(p) for p in paths]
-    found_files = find_markdown(roots)
+    listings = read_listings(store.path)
+    found_files = find_markdown(roots, listings)
     stored = store.entries()
     stored_by_file = {entry.file: entry for entry in stored if entry.file}
     known = {file: entry for file, entry in stored_by_file.items() if entry.content_hash}
@@ -357,6 +359,7 @@ def _load_files_locked(
             batch.documents[path] = {**restated[path], STAT_KEY: entry.stat}
     removals = _pruned(stored, roots, {found.location for found in files}) if options.prune else set()
     summary = store.write(batch.documents.values(), removals - set(batch.claimed))
+    write_listings(store.path, listings, [os.path.realpath(root) for root in roots if root.is_dir()])
     report.loaded = summary.added + summary.changed
     report.unchanged += summary.unchanged
     report.removed = summary.removed
