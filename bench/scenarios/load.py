@@ -15,8 +15,10 @@ from pathlib import Path
 
 from bench.common import corpus_dir, newsgraph_load, ratio, table
 from gql.finder import find_markdown
+from gql.listings import listings_path
 from gql.loader import load_files
 from gql.store import EventStore
+from gql.store.manifest import manifest_path
 
 CHANGED_SHARE = 100  # every 100th file changes: 1%
 
@@ -62,12 +64,18 @@ def _touched(files: list[Path]) -> Iterator[None]:
             file.write_bytes(raw)
 
 
+def _remove_store(db: Path) -> None:
+    """The store and what a load keeps beside it: the next load is a full load, as into a new store."""
+    for path in (db, manifest_path(db), listings_path(db)):
+        path.unlink(missing_ok=True)
+
+
 def run_size(settings, events: int) -> dict:
     corpus = corpus_dir(settings.work, events, settings.seed)
     files = [Path(found.name) for found in find_markdown([corpus])]
     rates = _parse_rates(files, settings.parse_sample)
     db = settings.work / f"load-{events}.json"
-    db.unlink(missing_ok=True)
+    _remove_store(db)
     full_seconds, full = newsgraph_load(corpus, db, settings.work)
     changed = files[::CHANGED_SHARE]
     with _touched(changed):
@@ -78,7 +86,7 @@ def run_size(settings, events: int) -> dict:
         in_process = load_files(EventStore(db), [corpus])
         in_process_seconds = time.perf_counter() - started
     newsgraph_load(corpus, db, settings.work)
-    db.unlink(missing_ok=True)
+    _remove_store(db)
     load_rate = events / full_seconds
     return {
         "events": events, **rates,
