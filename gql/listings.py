@@ -27,7 +27,7 @@ import orjson
 from gql.store.storage import replace_file
 
 LISTINGS_VERSION = 1
-RACY_NS = 2_000_000_000  # timestamps this close to "now" may still change within their tick (see gql.loader)
+RACY_NS = 2_000_000_000  # a stat this close to "now" may still change within its timestamp tick (gql.loader)
 
 # An entry of a listing is its kind's letter and its name; a listing's entries are joined
 # by NUL, which no file name holds: one string per directory decodes fastest.

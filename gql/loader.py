@@ -22,7 +22,7 @@ from typing import ContextManager
 
 from gql.collector import collector_paused
 from gql.finder import Found, find_markdown
-from gql.listings import read_listings, write_listings
+from gql.listings import RACY_NS, read_listings, write_listings
 from gql.parse import ParseLimits, Problem, Severity, parse_event
 from gql.store import Document, EventStore, event_to_document
 from gql.store.documents import STAT_KEY
@@ -41,9 +41,8 @@ CHUNKSIZE = 256  # files per pool task at most: few enough round trips, small en
 # write, so that takes a file changed within one timestamp tick of the stat that was
 # recorded; such "racy" stats are not recorded at all: a file changed less than
 # RACY_NS before it was read is read and hashed again next time (and its stat
-# recorded then, when it has settled). Where stats differ, the content hash still
-# decides whether the file is parsed again.
-RACY_NS = 2_000_000_000
+# recorded then, when it has settled; gql.listings applies the same rule to directories).
+# Where stats differ, the content hash still decides whether the file is parsed again.
 
 
 class LoadFailed(Exception):

@@ -25,14 +25,14 @@ from gql.listings import Listings, listings_path, read_listings, write_listings
 from gql.loader import load_files
 from gql.store import EventStore
 
-RACY_NS = 30_000_000  # 30 ms: longer than a coarse timestamp tick
+SHORT_RACY_NS = 30_000_000  # 30 ms: longer than a coarse timestamp tick
 SETTLE = 0.04  # seconds to wait after an edit, so the edited directory's listing may be recorded
 
 
 def _scan(root: Path, store: Path) -> tuple[list[Found], Listings]:
     """A scan reusing the listings beside `store`, which it then writes back, as a load does."""
     recorded = read_listings(store)
-    listings = Listings(recorded.recorded, racy_ns=RACY_NS)
+    listings = Listings(recorded.recorded, racy_ns=SHORT_RACY_NS)
     found = list(find_markdown([root], listings))
     write_listings(store, listings, [os.path.realpath(root)])
     return found, listings
