@@ -17,7 +17,8 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
 
-from gql.listings import MARKDOWN_FILE, MARKDOWN_LINK, SUBDIRECTORY, Listings, identity_of
+from gql.listings import MARKDOWN_FILE, MARKDOWN_LINK, SUBDIRECTORY, Listings, directory_identity
+from gql.store.documents import file_stat
 
 
 class LoadUsageError(Exception):
@@ -36,10 +37,6 @@ class Found(NamedTuple):
     location: str
     stat: list[int] | None
     error: str | None = None
-
-
-def _stat_of(status: os.stat_result) -> list[int]:
-    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
 
 
 def find_markdown(paths: Iterable[str | os.PathLike[str]], listings: Listings | None = None) -> Iterator[Found]:
@@ -66,7 +63,7 @@ def _found_under(paths: list[Path], listings: Listings) -> Iterator[Found]:
             yield from _scan(str(path), os.path.realpath(path), listings)
         else:
             try:
-                yield Found(str(path), os.path.realpath(path), _stat_of(os.stat(path)))
+                yield Found(str(path), os.path.realpath(path), file_stat(os.stat(path)))
             except OSError as error:
                 yield Found(str(path), os.path.realpath(path), None, error.strerror or str(error))
 
@@ -91,7 +88,7 @@ def _entries(prefix: str, real_directory: str, real_prefix: str,
     it is still a file; else a new listing, recorded for the next scan.
     """
     try:
-        identity = identity_of(os.stat(prefix))
+        identity = directory_identity(os.stat(prefix))
     except (PermissionError, FileNotFoundError, NotADirectoryError):  # unreadable, or gone since it was listed
         return None
     recorded = listings.recorded_entries(real_directory, identity)
@@ -157,5 +154,5 @@ def _followed(prefix: str, real_prefix: str, entries: list[str],
                 return None
             continue
         location = os.path.realpath(path) if kind == MARKDOWN_LINK else real_prefix + name
-        followed.append((name, Found(path, location, _stat_of(status))))
+        followed.append((name, Found(path, location, file_stat(status))))
     return followed

@@ -39,7 +39,7 @@ _JOIN = "\0"
 Listing = list  # [identity, entries]: the directory's identity when it was listed, its entries by name, joined
 
 
-def identity_of(status: os.stat_result) -> list[int]:
+def directory_identity(status: os.stat_result) -> list[int]:
     return [status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 from gql.parse.model import Event, RelatedItem, Source
 
 Document = dict[str, Any]
 STAT_KEY = "file_stat"  # the file's [size, mtime_ns, ctime_ns, inode] when read (see gql.loader)
+
+
+def file_stat(status: os.stat_result) -> list[int]:
+    """[size, mtime_ns, ctime_ns, inode]: what STAT_KEY records of a markdown file, and what names a store file."""
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
 
 
 def event_to_document(event: Event, file: str | None = None, content_hash: str | None = None) -> Document:

@@ -11,7 +11,6 @@ newsgraph) no longer matches: the next write decodes the store and writes a fres
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
@@ -73,10 +72,6 @@ class Manifest:
 
 def manifest_path(store: Path) -> Path:
     return store.with_name(store.name + ".manifest")
-
-
-def identity_of(status: os.stat_result) -> list[int]:
-    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
 
 
 def entry_of(doc_id: int, document: Document, length: int = 0) -> Entry:

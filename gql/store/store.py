@@ -24,10 +24,10 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document as TinyDocument
 
-from gql.store.documents import STAT_KEY, Document
+from gql.store.documents import STAT_KEY, Document, file_stat
 from gql.store.layout import decode_member
 from gql.store.manifest import (
-    Entry, Manifest, entry_of, identity_of, manifest_of, read_manifest, remove_manifest, write_manifest,
+    Entry, Manifest, entry_of, manifest_of, read_manifest, remove_manifest, write_manifest,
 )
 from gql.store.splice import PlacesDiffer, splice
 from gql.store.storage import AtomicJSONStorage, read_store_file, remove_stale_temporaries, replace_file
@@ -170,7 +170,7 @@ class EventStore:
 
     def _manifest(self) -> Manifest | None:
         try:
-            identity = identity_of(self.path.stat())
+            identity = file_stat(self.path.stat())
         except FileNotFoundError:
             return None
         manifest = read_manifest(self.path, identity)
@@ -180,7 +180,7 @@ class EventStore:
     def _opened(self, identity: list[int]) -> Iterator[tuple[int, mmap.mmap] | None]:
         """The store file open (its descriptor) and its bytes mapped; None when it is no longer the file of `identity`."""
         with open(self.path, "rb") as handle:
-            if identity_of(os.fstat(handle.fileno())) != identity:
+            if file_stat(os.fstat(handle.fileno())) != identity:
                 yield None
                 return
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
@@ -213,7 +213,7 @@ class EventStore:
             except PlacesDiffer:  # the manifest does not fit the file: decode it instead
                 return None
             replace_file(self.path, spliced.pieces, source=descriptor)
-        identity = identity_of(self.path.stat())
+        identity = file_stat(self.path.stat())
         write_manifest(self.path, Manifest(identity, manifest.schema_version, spliced.body_start, spliced.body_end,
                                            spliced.entries))
         return changes.summary()
@@ -253,7 +253,7 @@ class EventStore:
                 remove_manifest(self.path)  # the old one describes the old file; the new one follows the write
         if storage.written is not None and EVENTS_TABLE in storage.written[1]:
             data, layouts = storage.written
-            write_manifest(self.path, manifest_of(identity_of(self.path.stat()), SCHEMA_VERSION, layouts[EVENTS_TABLE],
+            write_manifest(self.path, manifest_of(file_stat(self.path.stat()), SCHEMA_VERSION, layouts[EVENTS_TABLE],
                                                   data[EVENTS_TABLE]))
         return changes.summary()
 
