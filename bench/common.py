@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 PYTHON = sys.executable
-NEWSGRAPH = [PYTHON, "-m", "gql"]
+NEWSGRAPH = [PYTHON, "-m", "newsgraph"]
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -67,7 +67,7 @@ def store_file(work: Path, events: int, seed: int, direct: bool = False) -> Path
         return path
     if direct:
         from bench.corpus import generate_events
-        from gql.store import EventStore, event_to_document
+        from newsgraph.store import EventStore, event_to_document
 
         EventStore(path).write(event_to_document(event) for event in generate_events(events, seed))
         return path

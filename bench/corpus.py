@@ -3,7 +3,7 @@
     python -m bench.corpus --events 100000 --seed 1 --out bench/out
 
 writes `OUT/news/YYYY/MM/D/<slug>.md`, one file per event, rendered with
-`gql.parse.render.render_event`, so every file parses back to the event it was
+`newsgraph.parse.render.render_event`, so every file parses back to the event it was
 made from. The output depends on the seed only: `random.Random(seed)` draws the
 events, and the vocabulary they are written in (words, 20,000 tags, 300 publishers)
 is the same for every seed, drawn once per process from `random.Random(VOCABULARY_SEED)`.
@@ -43,9 +43,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gql.parse.model import Event, RelatedItem, Source
-from gql.parse.render import render_event
-from gql.parse.slug import canonical_path, slug_from_path, slugify
+from newsgraph.parse.model import Event, RelatedItem, Source
+from newsgraph.parse.render import render_event
+from newsgraph.parse.slug import canonical_path, slug_from_path, slugify
 
 FIRST_DAY = dt.date(2000, 1, 1)
 DAY_COUNT = (dt.date(2025, 1, 1) - FIRST_DAY).days  # 25 years

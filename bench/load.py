@@ -69,7 +69,7 @@ def free_port() -> int:
 
 
 def start_server(data: Path, db: Path, workers: int, port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "gql", "serve", "--db", str(db), "--data", str(data), "--port", str(port),
+    command = [sys.executable, "-m", "newsgraph", "serve", "--db", str(db), "--data", str(data), "--port", str(port),
                "--workers", str(workers)]
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

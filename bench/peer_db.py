@@ -21,8 +21,8 @@ TABLES = ("events", "sources", "related", "tags", "event_tags")
 
 def export_rows(store: Path, directory: Path) -> dict[str, int]:
     """Write `directory/<table>.json` for every table; the row count of each."""
-    from gql.archive import Archive
-    from gql.store import EventStore
+    from newsgraph.archive import Archive
+    from newsgraph.store import EventStore
 
     archive = Archive.from_documents(EventStore(store).documents())
     rows: dict[str, list[dict]] = {name: [] for name in TABLES}

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import orjson
 
-from gql.api.paging import encode_cursor
-from gql.archive import Archive
-from gql.archive.text import tokens
+from newsgraph.api.paging import encode_cursor
+from newsgraph.archive import Archive
+from newsgraph.archive.text import tokens
 
 KINDS = ("nested", "tag", "search", "page1000")
 PAGE = 20

@@ -7,7 +7,7 @@ returns a `LoadReport` with counts, `Problem`s and, for markdown strings, one
 markdown and `Event` records.
 
 The names are imported on first use (module `__getattr__`), so `newsgraph load` and
-its worker processes, which import `gql.loader`, never pay for Strawberry and the
+its worker processes, which import `newsgraph.loader`, never pay for Strawberry and the
 GraphQL stack that `Newsgraph` pulls in.
 """
 
@@ -17,17 +17,17 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "DocumentOutcome": "gql.loader",
-    "Event": "gql.parse",
-    "LoadOptions": "gql.loader",
-    "LoadReport": "gql.loader",
-    "Newsgraph": "gql.scripting",
-    "ParseLimits": "gql.parse",
-    "Problem": "gql.parse",
-    "Severity": "gql.parse",
-    "StoreError": "gql.store",
-    "parse_event": "gql.parse",
-    "render_event": "gql.parse",
+    "DocumentOutcome": "newsgraph.loader",
+    "Event": "newsgraph.parse",
+    "LoadOptions": "newsgraph.loader",
+    "LoadReport": "newsgraph.loader",
+    "Newsgraph": "newsgraph.scripting",
+    "ParseLimits": "newsgraph.parse",
+    "Problem": "newsgraph.parse",
+    "Severity": "newsgraph.parse",
+    "StoreError": "newsgraph.store",
+    "parse_event": "newsgraph.parse",
+    "render_event": "newsgraph.parse",
 }
 
 __all__ = [
@@ -45,8 +45,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from gql.loader import DocumentOutcome, LoadOptions, LoadReport
-    from gql.parse import (
+    from newsgraph.loader import DocumentOutcome, LoadOptions, LoadReport
+    from newsgraph.parse import (
         Event,
         ParseLimits,
         Problem,
@@ -54,14 +54,14 @@ if TYPE_CHECKING:
         parse_event,
         render_event,
     )
-    from gql.scripting import Newsgraph
-    from gql.store import StoreError
+    from newsgraph.scripting import Newsgraph
+    from newsgraph.store import StoreError
 
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'gql' has no attribute {name!r}")
+        raise AttributeError(f"module 'newsgraph' has no attribute {name!r}")
     value = getattr(import_module(module), name)
     globals()[name] = value  # once imported, a plain attribute
     return value

@@ -1,5 +1,5 @@
-"""`python -m gql` is the `newsgraph` command."""
+"""`python -m newsgraph` is the `newsgraph` command."""
 
-from gql.cli import run
+from newsgraph.cli import run
 
 run()

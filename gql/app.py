@@ -22,11 +22,11 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from cross_web import HTTPException
 
-from gql.api import ARCHIVE, QueryLimits, build_schema
-from gql.api.context import HOLDER, TOKEN
-from gql.holder import ArchiveHolder
-from gql.http_limits import BodySizeLimit
-from gql.store import EventStore
+from newsgraph.api import ARCHIVE, QueryLimits, build_schema
+from newsgraph.api.context import HOLDER, TOKEN
+from newsgraph.holder import ArchiveHolder
+from newsgraph.http_limits import BodySizeLimit
+from newsgraph.store import EventStore
 
 log = logging.getLogger("newsgraph")
 STATIC = Path(__file__).parent / "static"

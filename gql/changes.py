@@ -13,7 +13,7 @@ import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from gql.archive import Archive
+from newsgraph.archive import Archive
 
 log = logging.getLogger("newsgraph")
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import click
 import orjson
 
-from gql.finder import LoadUsageError
-from gql.loader import DEFAULT_MAX_FILE_BYTES, LoadFailed, LoadOptions, LoadReport, load_files
-from gql.parse import ParseLimits
-from gql.progress import PLAIN_EVERY, load_progress
-from gql.store import EventStore, StoreCorrupt, StoreError, default_store_path
+from newsgraph.finder import LoadUsageError
+from newsgraph.loader import DEFAULT_MAX_FILE_BYTES, LoadFailed, LoadOptions, LoadReport, load_files
+from newsgraph.parse import ParseLimits
+from newsgraph.progress import PLAIN_EVERY, load_progress
+from newsgraph.store import EventStore, StoreCorrupt, StoreError, default_store_path
 
 DEFAULT_DATA = Path("data/news")
 SCHEMA_FILE = Path("schema/schema.graphql")
@@ -43,7 +43,7 @@ def main() -> None:
 
 
 def run() -> None:
-    """The `newsgraph` program (its console script and `python -m gql`): `main`, then a quick exit.
+    """The `newsgraph` program (its console script and `python -m newsgraph`): `main`, then a quick exit.
 
     At exit the interpreter collects cycles among every object still alive, imports
     included, several times over: 35-45 ms, a tenth of reloading 10k events. Frozen
@@ -135,8 +135,8 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     """
     import uvicorn
 
-    from gql.serving import SETTINGS_VARIABLE, refresh_store, start_watcher
-    from gql.workers import reserve_port, spreads_connections, supervise
+    from newsgraph.serving import SETTINGS_VARIABLE, refresh_store, start_watcher
+    from newsgraph.workers import reserve_port, spreads_connections, supervise
 
     if watch and not data.is_dir():
         raise click.UsageError(f"--watch needs the data directory {data} to exist")
@@ -176,7 +176,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     stop_watching = start_watcher(store, data, lambda line: click.echo(line, err=True)) if watch else None
     if stop_watching:
         click.echo(f"watching {data} for changes", err=True)
-    app = "gql.serving:app_from_environment"
+    app = "newsgraph.serving:app_from_environment"
     try:
         if reserved is not None:
             sys.exit(supervise(app, reserved, workers))
@@ -192,7 +192,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
 @click.option("--variables", default="{}", help="Variables as a JSON object.")
 def query(query: str, db: Path | None, variables: str) -> None:
     """Run one GraphQL QUERY against the store and print the JSON result (no server)."""
-    from gql.scripting import Newsgraph
+    from newsgraph.scripting import Newsgraph
 
     try:
         parsed_variables = json.loads(variables)
@@ -211,7 +211,7 @@ def query(query: str, db: Path | None, variables: str) -> None:
               help="md: the directory to write under (required); jsonl: the file (default: stdout).")
 def export(db: Path | None, fmt: str, out: Path | None) -> None:
     """Write the stored events out: markdown files (loading them gives the same archive) or JSON lines."""
-    from gql.export import ExportError, events_of, export_jsonl, export_markdown
+    from newsgraph.export import ExportError, events_of, export_jsonl, export_markdown
 
     store = _store(db)
     if fmt == "md" and out is None:
@@ -244,7 +244,7 @@ def export(db: Path | None, fmt: str, out: Path | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=SCHEMA_FILE, show_default=True)
 def export_schema(out: Path) -> None:
     """Write the schema's SDL (what `schema/schema.graphql` holds)."""
-    from gql.api import build_schema
+    from newsgraph.api import build_schema
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(build_schema().as_str() + "\n", encoding="utf-8")

@@ -15,9 +15,9 @@ from typing import TextIO
 
 import orjson
 
-from gql.parse import Event, render_event
-from gql.store import Document, document_to_event, event_to_document
-from gql.store.store import BOOKKEEPING
+from newsgraph.parse import Event, render_event
+from newsgraph.store import Document, document_to_event, event_to_document
+from newsgraph.store.store import BOOKKEEPING
 
 FORMATS = ("md", "jsonl")
 

@@ -1,11 +1,11 @@
 """The markdown files of a load, each with its resolved location and its stat, from one pass over the directories.
 
 A reload of a large archive mostly confirms that nothing changed, by comparing each
-file's stat with the one recorded (gql.loader): finding, resolving and stat-ing the
+file's stat with the one recorded (newsgraph.loader): finding, resolving and stat-ing the
 files is then most of its work. A directory's real path is known while it is scanned
 (symlinked directories are not descended into), so a file's location is its real
 directory joined with its name, and its stat is one call. A directory whose stat is
-the one recorded at an earlier scan is not listed again (gql.listings).
+the one recorded at an earlier scan is not listed again (newsgraph.listings).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
 
-from gql.listings import MARKDOWN_FILE, MARKDOWN_LINK, SUBDIRECTORY, Listings, directory_identity
-from gql.store.documents import file_stat
+from newsgraph.listings import MARKDOWN_FILE, MARKDOWN_LINK, SUBDIRECTORY, Listings, directory_identity
+from newsgraph.store.documents import file_stat
 
 
 class LoadUsageError(Exception):
@@ -47,7 +47,7 @@ def find_markdown(paths: Iterable[str | os.PathLike[str]], listings: Listings | 
     directories (and directories removed while the scan goes on) are skipped. A path
     that does not exist is a LoadUsageError, raised by this call, before any file is
     found. Files come one by one so that a load can read and parse changed files
-    while the scan goes on. `listings` (gql.listings) spares listing the directories
+    while the scan goes on. `listings` (newsgraph.listings) spares listing the directories
     whose stat is the recorded one, and records the others.
     """
     given = [Path(path) for path in paths]
@@ -108,7 +108,7 @@ def _entries(prefix: str, real_directory: str, real_prefix: str,
 
 
 def _kind_and_name(entry: os.DirEntry[str]) -> tuple[str, str]:
-    """The entry's kind letter (gql.listings; "" when the scan ignores it) and name, from the listing alone."""
+    """The entry's kind letter (newsgraph.listings; "" when the scan ignores it) and name, from the listing alone."""
     try:
         if entry.is_dir(follow_symlinks=False):
             return SUBDIRECTORY, entry.name

@@ -15,10 +15,10 @@ import threading
 import time
 from pathlib import Path
 
-from gql.archive import Archive
-from gql.changes import ChangeFeed, diff_archives
-from gql.collector import collector_paused
-from gql.store import EventStore
+from newsgraph.archive import Archive
+from newsgraph.changes import ChangeFeed, diff_archives
+from newsgraph.collector import collector_paused
+from newsgraph.store import EventStore
 
 log = logging.getLogger("newsgraph")
 

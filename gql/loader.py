@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ContextManager
 
-from gql.collector import collector_paused
-from gql.finder import Found, find_markdown
-from gql.listings import RACY_NS, read_listings, write_listings
-from gql.parse import ParseLimits, Problem, Severity, parse_event
-from gql.store import Document, EventStore, event_to_document
-from gql.store.documents import STAT_KEY
-from gql.store.manifest import Entry
+from newsgraph.collector import collector_paused
+from newsgraph.finder import Found, find_markdown
+from newsgraph.listings import RACY_NS, read_listings, write_listings
+from newsgraph.parse import ParseLimits, Problem, Severity, parse_event
+from newsgraph.store import Document, EventStore, event_to_document
+from newsgraph.store.documents import STAT_KEY
+from newsgraph.store.manifest import Entry
 
 PARALLEL_THRESHOLD = 2_000  # files; below this, starting a fork server and its workers costs more than it saves
 FORK_PARALLEL_THRESHOLD = 32  # files; forked workers start in milliseconds and then parse while the scan goes on
@@ -41,7 +41,7 @@ CHUNKSIZE = 256  # files per pool task at most: few enough round trips, small en
 # write, so that takes a file changed within one timestamp tick of the stat that was
 # recorded; such "racy" stats are not recorded at all: a file changed less than
 # RACY_NS before it was read is read and hashed again next time (and its stat
-# recorded then, when it has settled; gql.listings applies the same rule to directories).
+# recorded then, when it has settled; newsgraph.listings applies the same rule to directories).
 # Where stats differ, the content hash still decides whether the file is parsed again.
 
 
@@ -279,7 +279,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["gql.loader"])
+        context.set_forkserver_preload(["newsgraph.loader"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -293,13 +293,13 @@ def load_files(
     """Load markdown files and directories into the store in one write; see `LoadReport`.
 
     `progress`, given the number of files found, makes the context of a callback that
-    is told each file done (`gql.progress.load_progress`).
+    is told each file done (`newsgraph.progress.load_progress`).
 
     The store's writer lock is held from reading the store to writing it, so two
     loads never interleave: the second waits (or fails with StoreError past the
     lock timeout) and then decides against what the first one wrote. A worker that
     dies fails the load with LoadFailed, the store untouched. The cycle
-    collector is paused meanwhile (gql.collector): a load makes an entry per stored
+    collector is paused meanwhile (newsgraph.collector): a load makes an entry per stored
     event and an outcome per file, none cyclic, and full collections over them were
     a fifth of an incremental load.
     """

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from gql.api import QueryLimits
-from gql.api.auth import TOKEN_VARIABLE
-from gql.app import ServerSettings, create_app
-from gql.loader import LoadOptions, LoadReport, load_files
-from gql.store import EventStore, default_store_path
+from newsgraph.api import QueryLimits
+from newsgraph.api.auth import TOKEN_VARIABLE
+from newsgraph.app import ServerSettings, create_app
+from newsgraph.loader import LoadOptions, LoadReport, load_files
+from newsgraph.store import EventStore, default_store_path
 
 SETTINGS_VARIABLE = "NEWSGRAPH_SERVER_SETTINGS"
 

@@ -1,7 +1,7 @@
 """Helpers for the API tests: page through any connection over HTTP, and brute-force answers.
 
 The brute-force side works on the stored documents (`EventStore.documents()`) and is
-written here independently of `gql.archive`, so the two can disagree when one is wrong.
+written here independently of `newsgraph.archive`, so the two can disagree when one is wrong.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from gql.app import ServerSettings, create_app
-from gql.loader import load_files
-from gql.store import EventStore
+from newsgraph.app import ServerSettings, create_app
+from newsgraph.loader import load_files
+from newsgraph.store import EventStore
 from tests.support import ApiClient
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from gql.parse import ParseResult, Severity
+from newsgraph.parse import ParseResult, Severity
 
 TESTS = Path(__file__).resolve().parent
 ARCHIVE = TESTS.parent / "data"  # the bundled archive: data/news/YYYY/MM/D/<slug>.md

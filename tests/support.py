@@ -70,9 +70,9 @@ def free_port() -> int:
 
 def newsgraph(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
               timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the real `newsgraph` command (as `python -m gql`) and capture its output."""
+    """Run the real `newsgraph` command (as `python -m newsgraph`) and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "gql", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "newsgraph", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, **(env or {})},
     )
 
@@ -84,7 +84,7 @@ def running_server(*args: str, cwd: Path = REPO, env: dict[str, str] | None = No
     port = free_port()
     log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty server never blocks on it
     process = subprocess.Popen(
-        [sys.executable, "-m", "gql", "serve", "--port", str(port), *args],
+        [sys.executable, "-m", "newsgraph", "serve", "--port", str(port), *args],
         cwd=cwd, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gql.api import QueryLimits
-from gql.app import ServerSettings, create_app
-from gql.store import EventStore
+from newsgraph.api import QueryLimits
+from newsgraph.app import ServerSettings, create_app
+from newsgraph.store import EventStore
 from tests.support import ApiClient, running_server
 
 # Resolves far too much: 100 events × 100 related-by × tags × 100 events × tags × …
@@ -245,7 +245,7 @@ def test_each_operation_of_a_batch_has_its_own_time_limit(impatient_api: ApiClie
 def test_the_limits_are_set_from_the_serve_command(tmp_path) -> None:
     """Over real HTTP on uvicorn: --query-timeout, --max-cost, --max-body-bytes and --max-batch take effect."""
     db = tmp_path / "newsgraph.json"
-    from gql.loader import load_files
+    from newsgraph.loader import load_files
     from tests.conftest import BUNDLED_NEWS
 
     load_files(EventStore(db), [BUNDLED_NEWS])

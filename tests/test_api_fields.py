@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from gql.app import ServerSettings, create_app
-from gql.loader import load_files, load_texts
-from gql.parse import parse_event
-from gql.store import EventStore, event_to_document
+from newsgraph.app import ServerSettings, create_app
+from newsgraph.loader import load_files, load_texts
+from newsgraph.parse import parse_event
+from newsgraph.store import EventStore, event_to_document
 from tests.api_support import (
     Listing,
     document_domains,

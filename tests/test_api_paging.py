@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from gql.app import ServerSettings, create_app
-from gql.loader import load_texts
-from gql.parse import canonical_path
-from gql.store import EventStore
+from newsgraph.app import ServerSettings, create_app
+from newsgraph.loader import load_texts
+from newsgraph.parse import canonical_path
+from newsgraph.store import EventStore
 from tests.api_support import (
     Listing,
     document_domains,

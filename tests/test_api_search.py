@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from gql.app import ServerSettings, create_app
-from gql.loader import load_texts
-from gql.store import EventStore
+from newsgraph.app import ServerSettings, create_app
+from newsgraph.loader import load_texts
+from newsgraph.store import EventStore
 from tests.api_support import Listing, event_markdown, fetch_error, fetch_page, fold, page_through, searchable_words
 from tests.support import ApiClient
 
@@ -214,8 +214,8 @@ def test_no_hits_is_an_empty_connection(api: ApiClient) -> None:
 
 # -- remembered rankings --------------------------------------------------------------------
 def test_recent_searches_are_remembered_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gql.archive import search as search_module
-    from gql.archive.search import SearchDocument, SearchIndex, parse_query
+    from newsgraph.archive import search as search_module
+    from newsgraph.archive.search import SearchDocument, SearchIndex, parse_query
 
     index = SearchIndex(SearchDocument(f"/news/{n:03}", f"storm {'river ' * (n % 4)}city {n}", "") for n in range(60))
     storm, river = parse_query("storm city"), parse_query("river city")  # one word alone is not remembered: it costs nothing

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bench.corpus import DAY_COUNT, FIRST_DAY, generate_events, main, write_archive
-from gql.parse import canonical_path, date_from_path, parse_event, render_event
+from newsgraph.parse import canonical_path, date_from_path, parse_event, render_event
 
 SEED = 20150903
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +76,7 @@ def test_output_does_not_depend_on_the_hash_seed():
     script = (
         "import hashlib\n"
         "from bench.corpus import generate_events\n"
-        "from gql.parse import render_event\n"
+        "from newsgraph.parse import render_event\n"
         "digest = hashlib.sha256()\n"
         f"for event in generate_events(150, {SEED}):\n"
         "    digest.update(render_event(event).encode() + b'\\0')\n"

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from gql.collector import collector_paused
-from gql.holder import ArchiveHolder
-from gql.store import EventStore
+from newsgraph.collector import collector_paused
+from newsgraph.holder import ArchiveHolder
+from newsgraph.store import EventStore
 
 
 @pytest.fixture

@@ -16,13 +16,13 @@ from pathlib import Path
 from filelock import FileLock
 
 from bench.corpus import generate_events, write_archive
-from gql.store import EventStore
+from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
 from tests.support import REPO, newsgraph
 
 
 def _start_load(db: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "gql", "load", "--db", str(db), "--quiet", "--json", *args],
+    return subprocess.Popen([sys.executable, "-m", "newsgraph", "load", "--db", str(db), "--quiet", "--json", *args],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

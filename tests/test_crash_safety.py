@@ -27,8 +27,8 @@ import pytest
 from tinydb import TinyDB
 
 from bench.corpus import generate_events, write_archive
-from gql.parse import canonical_path
-from gql.store import EventStore, event_to_document
+from newsgraph.parse import canonical_path
+from newsgraph.store import EventStore, event_to_document
 from tests.support import REPO
 
 EVENTS = 2_000  # at the loader's parallel threshold: the killed load has pool workers too
@@ -94,7 +94,7 @@ def _temporaries(db: Path) -> list[str]:
 
 def _load_command(scenario: Scenario) -> list[str]:
     prune = ["--prune"] if scenario.prune else []
-    return [sys.executable, "-m", "gql", "load", "--db", str(scenario.db), str(scenario.root), "--quiet", "--json",
+    return [sys.executable, "-m", "newsgraph", "load", "--db", str(scenario.db), str(scenario.root), "--quiet", "--json",
             "--lock-timeout", "10", *prune]
 
 
@@ -253,7 +253,7 @@ def test_a_truncated_store_is_reported_not_loaded_over(tmp_path: Path) -> None:
     store.write([event_to_document(event) for event in generate_events(20, SEED)])
     truncated = store.path.read_bytes()[: store.path.stat().st_size // 2]
     store.path.write_bytes(truncated)
-    result = subprocess.run([sys.executable, "-m", "gql", "load", "--db", str(store.path), str(REPO / "data" / "news"),
+    result = subprocess.run([sys.executable, "-m", "newsgraph", "load", "--db", str(store.path), str(REPO / "data" / "news"),
                              "--quiet"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert f"error: {store.path}: not a JSON store" in result.stderr

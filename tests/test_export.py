@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from gql.cli import main
-from gql.store import EventStore
-from gql.store.store import BOOKKEEPING
+from newsgraph.cli import main
+from newsgraph.store import EventStore
+from newsgraph.store.store import BOOKKEEPING
 from tests.support import newsgraph
 
 

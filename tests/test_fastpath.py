@@ -14,15 +14,15 @@ from graphql import GraphQLObjectType
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.api import ARCHIVE, build_schema
-from gql.api.context import HOLDER, TOKEN
-from gql.api.fastpath import LeanInfoExecutionContext
-from gql.api.mutation import Mutation
-from gql.api.query import Query
-from gql.api.subscription import Subscription
-from gql.api.types import Day, Event, Publisher, Tag
-from gql.archive import Archive
-from gql.store import EventStore
+from newsgraph.api import ARCHIVE, build_schema
+from newsgraph.api.context import HOLDER, TOKEN
+from newsgraph.api.fastpath import LeanInfoExecutionContext
+from newsgraph.api.mutation import Mutation
+from newsgraph.api.query import Query
+from newsgraph.api.subscription import Subscription
+from newsgraph.api.types import Day, Event, Publisher, Tag
+from newsgraph.archive import Archive
+from newsgraph.store import EventStore
 
 EVENT_FIELDS = """
   id path date headline summary summaryMarkdown summaryHtml coverImage

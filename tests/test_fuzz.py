@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from gql.api import build_schema
-from gql.app import ServerSettings, create_app
-from gql.store import EventStore
+from newsgraph.api import build_schema
+from newsgraph.app import ServerSettings, create_app
+from newsgraph.store import EventStore
 
 TOTAL_CASES = int(os.environ.get("NEWSGRAPH_FUZZ_CASES", "300"))
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
-from gql.cli import main
-from gql.parse import date_from_path
-from gql.store import EventStore
+from newsgraph.cli import main
+from newsgraph.parse import date_from_path
+from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO
 from tests.support import ApiClient, running_server
 

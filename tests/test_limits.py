@@ -9,9 +9,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from gql.loader import DEFAULT_MAX_FILE_BYTES
-from gql.parse import ParseLimits, canonical_path
-from gql.store import EventStore
+from newsgraph.loader import DEFAULT_MAX_FILE_BYTES
+from newsgraph.parse import ParseLimits, canonical_path
+from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
 from tests.support import newsgraph
 

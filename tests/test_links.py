@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from gql.archive.links import INDEX_FROM_EVENTS, resolve_misses
+from newsgraph.archive.links import INDEX_FROM_EVENTS, resolve_misses
 from tests.api_support import resolve
 
 WORDS = ["storm", "stormy", "river", "rivers", "city", "council", "vote", "votes", "fire", "in", "the", "of", "a"]

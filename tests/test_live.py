@@ -15,9 +15,9 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from gql.archive import Archive
-from gql.changes import ArchiveChange, ChangeFeed, diff_archives
-from gql.parse import parse_event
+from newsgraph.archive import Archive
+from newsgraph.changes import ArchiveChange, ChangeFeed, diff_archives
+from newsgraph.parse import parse_event
 from tests.conftest import BUNDLED_NEWS
 from tests.support import newsgraph, running_server
 
@@ -115,7 +115,7 @@ def test_the_feed_delivers_from_other_threads_in_order_and_forgets_departed_subs
 
 
 def _documents(day: int) -> list[dict]:
-    from gql.store import event_to_document
+    from newsgraph.store import event_to_document
 
     files = sorted((BUNDLED_NEWS / "2015" / "09" / str(day)).glob("*.md"))
     return [event_to_document(parse_event(f.read_text(encoding="utf-8"), str(f)).event) for f in files]

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from gql.finder import find_markdown
-from gql.loader import DEFAULT_MAX_FILE_BYTES
-from gql.parse import parse_event
-from gql.store import EventStore
+from newsgraph.finder import find_markdown
+from newsgraph.loader import DEFAULT_MAX_FILE_BYTES
+from newsgraph.parse import parse_event
+from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO
 from tests.support import newsgraph
 

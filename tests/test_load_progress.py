@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from gql.progress import load_progress
+from newsgraph.progress import load_progress
 from tests.conftest import BUNDLED_NEWS, REPO
 from tests.support import newsgraph
 
@@ -49,7 +49,7 @@ def test_a_pipe_gets_plain_progress_lines_and_the_summary_stays_on_stdout(tmp_pa
 def test_a_terminal_gets_a_progress_bar(tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gql", "load", "--db", str(tmp_path / "store.json"), str(BUNDLED_NEWS)],
+        [sys.executable, "-m", "newsgraph", "load", "--db", str(tmp_path / "store.json"), str(BUNDLED_NEWS)],
         cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=secondary,
     )
     os.close(secondary)

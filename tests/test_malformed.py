@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from gql.parse import Event, ParseResult, Problem, Severity, parse_event, render_event
+from newsgraph.parse import Event, ParseResult, Problem, Severity, parse_event, render_event
 from tests.helpers import MALFORMED, OVERSIZED_FILLER, edit, line_of, messages, oversized_event_text, read_text
 
 FIXTURES = sorted(path.name for path in MALFORMED.iterdir())

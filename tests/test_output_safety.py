@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gql.api.render import summary_html
-from gql.app import ServerSettings, create_app
-from gql.loader import load_files
-from gql.store import EventStore
+from newsgraph.api.render import summary_html
+from newsgraph.app import ServerSettings, create_app
+from newsgraph.loader import load_files
+from newsgraph.store import EventStore
 from tests.support import ApiClient
 
 PATH = "/news/2015/09/3/script-alert-headline-script-zebra-img-src-x-onerror-alert-1-crossing.md"

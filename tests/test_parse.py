@@ -14,7 +14,7 @@ import unicodedata
 
 import pytest
 
-from gql.parse import (
+from newsgraph.parse import (
     Event,
     ParseLimits,
     RelatedItem,

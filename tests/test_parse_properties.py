@@ -12,7 +12,7 @@ import string
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gql.parse import (
+from newsgraph.parse import (
     Event,
     ParseResult,
     RelatedItem,
@@ -23,7 +23,7 @@ from gql.parse import (
     render_event,
     slugify,
 )
-from gql.parse.render import escape_text
+from newsgraph.parse.render import escape_text
 
 MODEST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FILE = "gen/event.md"

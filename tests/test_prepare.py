@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from gql.api import QueryLimits
-from gql.app import ServerSettings, create_app
-from gql.store import EventStore
+from newsgraph.api import QueryLimits
+from newsgraph.app import ServerSettings, create_app
+from newsgraph.store import EventStore
 from tests.support import ApiClient
 
 DEEP = "{ events { edges { node { " + "related { event { " * 12 + "headline" + " } }" * 12 + " } } } }"

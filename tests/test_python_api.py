@@ -1,4 +1,4 @@
-"""The Python API a script uses: `from gql import Newsgraph`, a real store file, no server."""
+"""The Python API a script uses: `from newsgraph import Newsgraph`, a real store file, no server."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 
 from bench.corpus import generate_events, write_archive
-from gql import DocumentOutcome, LoadOptions, Newsgraph, Severity
-from gql.loader import PARALLEL_THRESHOLD, _pool_context
+from newsgraph import DocumentOutcome, LoadOptions, Newsgraph, Severity
+from newsgraph.loader import PARALLEL_THRESHOLD, _pool_context
 from tests.conftest import BUNDLED_NEWS
 
 DAY = BUNDLED_NEWS / "2015" / "09" / "3"

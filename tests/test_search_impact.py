@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gql.archive.search import SearchDocument, SearchIndex, parse_query
-from gql.archive.text import tokens
+from newsgraph.archive.search import SearchDocument, SearchIndex, parse_query
+from newsgraph.archive.text import tokens
 from tests.api_support import Listing, page_through
 from tests.support import ApiClient
 

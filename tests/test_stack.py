@@ -2,7 +2,7 @@
 
 import pytest
 
-from gql.api.stack import call_with_room
+from newsgraph.api.stack import call_with_room
 
 
 def _depth(levels: int, **extra: int) -> int:

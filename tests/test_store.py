@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from gql.parse import parse_event
-from gql.store import EventStore, StoreCorrupt, StoreError, event_to_document
-from gql.store import storage as storage_module
-from gql.store.manifest import manifest_path
+from newsgraph.parse import parse_event
+from newsgraph.store import EventStore, StoreCorrupt, StoreError, event_to_document
+from newsgraph.store import storage as storage_module
+from newsgraph.store.manifest import manifest_path
 from tests.conftest import BUNDLED_NEWS
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
-from gql.store import EventStore, StoreCorrupt, layout
+from newsgraph.store import EventStore, StoreCorrupt, layout
 from tests.test_store import _documents
 
 _json_values = st.recursive(

@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
-from gql import loader
-from gql.loader import load_files
-from gql.store import EventStore
-from gql.store import store as store_module
-from gql.store.documents import file_stat
-from gql.store.layout import decode_member
-from gql.store.manifest import manifest_path, read_manifest, write_manifest
+from newsgraph import loader
+from newsgraph.loader import load_files
+from newsgraph.store import EventStore
+from newsgraph.store import store as store_module
+from newsgraph.store.documents import file_stat
+from newsgraph.store.layout import decode_member
+from newsgraph.store.manifest import manifest_path, read_manifest, write_manifest
 from tests.conftest import BUNDLED_NEWS
 from tests.test_store import _documents
 

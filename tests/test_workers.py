@@ -25,8 +25,8 @@ from typing import IO
 import httpx
 import pytest
 
-from gql.store import EventStore
-from gql.workers import spreads_connections
+from newsgraph.store import EventStore
+from newsgraph.workers import spreads_connections
 from tests.support import REPO, free_port, newsgraph, stop_process
 
 pytestmark = pytest.mark.skipif(not spreads_connections(), reason="per-worker sockets need Linux's SO_REUSEPORT")
@@ -118,7 +118,7 @@ def _serving(store: EventStore, workers: int = 2) -> Iterator[Served]:
     port = free_port()
     log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty server never blocks on it
     process = subprocess.Popen(
-        [sys.executable, "-m", "gql", "serve", "--db", str(store.path), "--data", str(REPO / "no-such-data"),
+        [sys.executable, "-m", "newsgraph", "serve", "--db", str(store.path), "--data", str(REPO / "no-such-data"),
          "--port", str(port), "--workers", str(workers)],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
     )

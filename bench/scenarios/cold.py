@@ -14,7 +14,7 @@ from bench.common import PYTHON, child_env, best_of, newsgraph_server, peak_rss_
 
 def _import_seconds(settings) -> float:
     """A fresh interpreter importing what a server imports (part of every cold start)."""
-    code = "import time; t = time.perf_counter(); import gql.serving; print(time.perf_counter() - t)"
+    code = "import time; t = time.perf_counter(); import newsgraph.serving; print(time.perf_counter() - t)"
     timings = []
     for _ in range(settings.repeat):
         done = subprocess.run([PYTHON, "-c", code], capture_output=True, check=True, env=child_env(), cwd=settings.work)
@@ -24,9 +24,9 @@ def _import_seconds(settings) -> float:
 
 def run_size(settings, events: int) -> dict:
     store = store_file(settings.work, events, settings.seed, direct=events > settings.direct_above)
-    from gql.archive import Archive
-    from gql.store import EventStore
-    from gql.store.storage import read_store_file
+    from newsgraph.archive import Archive
+    from newsgraph.store import EventStore
+    from newsgraph.store.storage import read_store_file
 
     decode = best_of(settings.repeat, lambda: read_store_file(store))
 

@@ -47,7 +47,7 @@ def _event_dict(archive, path: str, deep: bool = True) -> dict:
 
 
 def _window(archive, after: str | None) -> list[dict]:
-    from gql.api.paging import decode_cursor
+    from newsgraph.api.paging import decode_cursor
 
     position = len(archive.ascending)
     if after is not None:
@@ -57,9 +57,9 @@ def _window(archive, after: str | None) -> list[dict]:
 
 
 def run_size(settings, events: int) -> dict:
-    from gql.api import ARCHIVE, build_schema
-    from gql.api.context import HOLDER, TOKEN
-    from gql.api.stack import call_with_room
+    from newsgraph.api import ARCHIVE, build_schema
+    from newsgraph.api.context import HOLDER, TOKEN
+    from newsgraph.api.stack import call_with_room
 
     _store, archive = archive_of(settings, events)
     variables = [draw.ours for draw in draws(archive, "nested", settings.requests)]

@@ -25,8 +25,8 @@ ROUNDS = 5
 
 
 def archive_of(settings, events: int):
-    from gql.archive import Archive
-    from gql.store import EventStore
+    from newsgraph.archive import Archive
+    from newsgraph.store import EventStore
 
     store = store_file(settings.work, events, settings.seed, direct=events > settings.direct_above)
     return store, Archive.from_documents(EventStore(store).documents())

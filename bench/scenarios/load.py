@@ -2,7 +2,7 @@
 
 The incremental load is timed twice: as `newsgraph load` in a fresh process (the
 figure of the target), and as `load_files` called in this running process, which
-is what a script refreshing its store pays (`Newsgraph.load`, gql.scripting): no
+is what a script refreshing its store pays (`Newsgraph.load`, newsgraph.scripting): no
 interpreter start, no imports, no exit.
 """
 
@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.common import corpus_dir, newsgraph_load, ratio, table
-from gql.finder import find_markdown
-from gql.listings import listings_path
-from gql.loader import load_files
-from gql.store import EventStore
-from gql.store.manifest import manifest_path
+from newsgraph.finder import find_markdown
+from newsgraph.listings import listings_path
+from newsgraph.loader import load_files
+from newsgraph.store import EventStore
+from newsgraph.store.manifest import manifest_path
 
 CHANGED_SHARE = 100  # every 100th file changes: 1%
 
@@ -27,7 +27,7 @@ def _parse_rates(files: list[Path], sample: int) -> dict:
     """Files/s of bare markdown-it-py (commonmark preset, read + parse, one process) and of our parser."""
     from markdown_it import MarkdownIt
 
-    from gql.parse import parse_event
+    from newsgraph.parse import parse_event
 
     chosen = files[:: max(1, len(files) // sample)][:sample]
     bare = MarkdownIt()

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from gql.api.context import TOKEN, TRUSTED
+from newsgraph.api.context import TOKEN, TRUSTED
 
 TOKEN_VARIABLE = "NEWSGRAPH_TOKEN"
 UNAUTHENTICATED = "UNAUTHENTICATED"

@@ -7,8 +7,8 @@ from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
-from gql.api.errors import UserInputError
-from gql.api.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest, PagingError, paginate
+from newsgraph.api.errors import UserInputError
+from newsgraph.api.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest, PagingError, paginate
 
 N = TypeVar("N")
 Item = TypeVar("Item")

@@ -10,8 +10,8 @@ from typing import Any
 
 from strawberry.types import Info
 
-from gql.api.limits import check_deadline
-from gql.archive import Archive
+from newsgraph.api.limits import check_deadline
+from newsgraph.archive import Archive
 
 ARCHIVE = "archive"
 HOLDER = "holder"  # the app's ArchiveHolder: mutations reload it, subscriptions follow its changes

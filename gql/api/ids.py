@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from gql.api.errors import UserInputError
+from newsgraph.api.errors import UserInputError
 
 
 def to_global_id(type_name: str, key: str) -> str:

@@ -49,7 +49,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from gql.api.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from newsgraph.api.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 log = logging.getLogger("newsgraph")
 

@@ -3,7 +3,7 @@
 Writes go through the same store as `newsgraph load` (one atomic write under the
 writer lock per request), then the app's holder reloads before the mutation
 returns, so the answer, and every request after it, reads the new archive. Who may
-call these is decided before execution, in `gql.api.auth`.
+call these is decided before execution, in `newsgraph.api.auth`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from gql.api.context import ARCHIVE, HOLDER
-from gql.api.types import Event
-from gql.holder import ArchiveHolder
-from gql.loader import LoadOptions, LoadReport, load_texts
-from gql.parse import Problem as ParseProblem
-from gql.parse import Severity
-from gql.store import StoreCorrupt, StoreError
+from newsgraph.api.context import ARCHIVE, HOLDER
+from newsgraph.api.types import Event
+from newsgraph.holder import ArchiveHolder
+from newsgraph.loader import LoadOptions, LoadReport, load_texts
+from newsgraph.parse import Problem as ParseProblem
+from newsgraph.parse import Severity
+from newsgraph.store import StoreCorrupt, StoreError
 
 STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
 

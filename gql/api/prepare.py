@@ -21,7 +21,7 @@ from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from gql.api.errors import GRAPHQL_PARSE_FAILED
+from newsgraph.api.errors import GRAPHQL_PARSE_FAILED
 
 Rules = tuple[type[ASTValidationRule], ...]
 

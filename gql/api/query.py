@@ -9,12 +9,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from gql.api.connections import After, Before, Connection, First, Last, page_request, sorted_connection
-from gql.api.context import archive_of
-from gql.api.errors import UserInputError
-from gql.api.ids import from_global_id
-from gql.api.selection import Criteria, Order, select
-from gql.api.types import (
+from newsgraph.api.connections import After, Before, Connection, First, Last, page_request, sorted_connection
+from newsgraph.api.context import archive_of
+from newsgraph.api.errors import UserInputError
+from newsgraph.api.ids import from_global_id
+from newsgraph.api.selection import Criteria, Order, select
+from newsgraph.api.types import (
     Day,
     Event,
     FilterArgument,
@@ -29,8 +29,8 @@ from gql.api.types import (
     page_info,
     paginate_events,
 )
-from gql.archive import Archive
-from gql.archive.text import fold
+from newsgraph.archive import Archive
+from newsgraph.archive.text import fold
 
 MAX_NODES = 100
 

@@ -8,17 +8,17 @@ import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.schema.config import StrawberryConfig
 
-from gql.api.auth import MutationAuth
-from gql.api.errors import ErrorCodes, is_unexpected
-from gql.api.fastpath import LeanInfoExecutionContext, shortcut_plain_resolvers, skip_type_checks
-from gql.api.hooks import HooksFoundOnce
-from gql.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule, query_cost_rule
-from gql.api.mutation import Mutation
-from gql.api.prepare import Preparation, Prepare
-from gql.api.query import Query
-from gql.api.stack import RoomyExecutionContext
-from gql.api.subscription import Subscription
-from gql.api.types import Day, Event, Publisher, Tag
+from newsgraph.api.auth import MutationAuth
+from newsgraph.api.errors import ErrorCodes, is_unexpected
+from newsgraph.api.fastpath import LeanInfoExecutionContext, shortcut_plain_resolvers, skip_type_checks
+from newsgraph.api.hooks import HooksFoundOnce
+from newsgraph.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule, query_cost_rule
+from newsgraph.api.mutation import Mutation
+from newsgraph.api.prepare import Preparation, Prepare
+from newsgraph.api.query import Query
+from newsgraph.api.stack import RoomyExecutionContext
+from newsgraph.api.subscription import Subscription
+from newsgraph.api.types import Day, Event, Publisher, Tag
 
 
 @dataclass(frozen=True)

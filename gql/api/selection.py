@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from gql.api.errors import UserInputError
-from gql.archive import Archive, SearchQuery, SearchQueryError, parse_query
-from gql.archive.archive import Positions
-from gql.archive.search import Matches
+from newsgraph.api.errors import UserInputError
+from newsgraph.archive import Archive, SearchQuery, SearchQueryError, parse_query
+from newsgraph.archive.archive import Positions
+from newsgraph.archive.search import Matches
 
 MAX_FILTER_TAGS = 50
 MAX_TEXT_CHARS = 1_000  # the bundled archive has headlines of 800 characters: a headline must be searchable

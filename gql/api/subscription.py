@@ -13,8 +13,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gql.api.context import HOLDER
-from gql.holder import ArchiveHolder
+from newsgraph.api.context import HOLDER
+from newsgraph.holder import ArchiveHolder
 
 
 @strawberry.type(description="What one reload of the archive changed: canonical paths, each list sorted.")

@@ -1,7 +1,7 @@
 """The GraphQL object types: thin, synchronous wrappers that read the request's archive.
 
 `Tag` and `Source` have no wrapper: their fields read the archive's own records
-(`gql.archive.Tag`, `gql.parse.Source`), so a page of events with their links and
+(`newsgraph.archive.Tag`, `newsgraph.parse.Source`), so a page of events with their links and
 tags makes no object per tag or source. An `Event` and a `RelatedEvent` carry the
 request's archive, so their lists (tags, related links, the linked event) are read
 without an `Info` per object.
@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from gql.api.connections import (
+from newsgraph.api.connections import (
     After,
     Before,
     Connection,
@@ -31,18 +31,18 @@ from gql.api.connections import (
     paginate_or_reject,
     to_connection,
 )
-from gql.api.context import archive_of
-from gql.api.errors import UserInputError
-from gql.api.limits import check_deadline
-from gql.api.ids import to_global_id
-from gql.api.render import summary_html
-from gql.api.selection import Criteria, Order, Selection, ordered, select
-from gql.archive import Archive, highlight, publisher_domain
-from gql.archive import Publisher as ArchivePublisher
-from gql.archive import Tag as ArchiveTag
-from gql.parse import Event as ArchiveEvent
-from gql.parse import RelatedItem
-from gql.parse import slugify
+from newsgraph.api.context import archive_of
+from newsgraph.api.errors import UserInputError
+from newsgraph.api.limits import check_deadline
+from newsgraph.api.ids import to_global_id
+from newsgraph.api.render import summary_html
+from newsgraph.api.selection import Criteria, Order, Selection, ordered, select
+from newsgraph.archive import Archive, highlight, publisher_domain
+from newsgraph.archive import Publisher as ArchivePublisher
+from newsgraph.archive import Tag as ArchiveTag
+from newsgraph.parse import Event as ArchiveEvent
+from newsgraph.parse import RelatedItem
+from newsgraph.parse import slugify
 
 EventOrder = strawberry.enum(
     Order,
@@ -127,7 +127,7 @@ def paginate_events(archive: Archive, selection: Selection, order: Order, reques
 
 @strawberry.type(description="A reporting outlet an event cites.")
 class Source:
-    """Never made: its fields read the archive's `gql.parse.Source` records, which have the same attributes."""
+    """Never made: its fields read the archive's `newsgraph.parse.Source` records, which have the same attributes."""
 
     name: str = strawberry.field(description="The outlet as the event names it.")
     url: str = strawberry.field(description="The report's address (http or https).")
@@ -254,7 +254,7 @@ _PERIOD_FORMATS = {Granularity.DAY: 10, Granularity.MONTH: 7, Granularity.YEAR: 
 
 @strawberry.type(description="A subject events share: derived from the contexts of related links.")
 class Tag(Node):
-    """Never made: its fields read the archive's tag records (`gql.archive.Tag`), which have these attributes."""
+    """Never made: its fields read the archive's tag records (`newsgraph.archive.Tag`), which have these attributes."""
 
     key: strawberry.Private[str]
     event_paths: strawberry.Private[tuple[str, ...]]

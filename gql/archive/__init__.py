@@ -1,8 +1,8 @@
 """The in-memory read model built from the store: indexes, link resolution, search."""
 
-from gql.archive.archive import Archive, Publisher, Tag, publisher_domain, tag_key
-from gql.archive.search import SearchQuery, SearchQueryError, parse_query
-from gql.archive.snippets import highlight
+from newsgraph.archive.archive import Archive, Publisher, Tag, publisher_domain, tag_key
+from newsgraph.archive.search import SearchQuery, SearchQueryError, parse_query
+from newsgraph.archive.snippets import highlight
 
 __all__ = [
     "Archive",

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from gql.archive.links import resolve_misses
-from gql.archive.search import SearchDocument, SearchIndex
-from gql.collector import collector_paused
-from gql.parse.model import Event
-from gql.store.documents import Document, document_to_event
+from newsgraph.archive.links import resolve_misses
+from newsgraph.archive.search import SearchDocument, SearchIndex
+from newsgraph.collector import collector_paused
+from newsgraph.parse.model import Event
+from newsgraph.store.documents import Document, document_to_event
 
 _HOST_PREFIXES = ("www.", "mobile.", "m.", "amp.")
 
@@ -222,7 +222,7 @@ class Archive:
     def search_index(self) -> SearchIndex:
         """Built on first search, so a server that is never searched never pays for it.
 
-        Kept as long as the archive, so frozen out of later collections' sight (gql.collector).
+        Kept as long as the archive, so frozen out of later collections' sight (newsgraph.collector).
         """
         with collector_paused(freeze=True):
             return SearchIndex(

@@ -12,7 +12,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 
-from gql.archive.ranking import add_headline_bonus, best_first, idf, term_weights
+from newsgraph.archive.ranking import add_headline_bonus, best_first, idf, term_weights
 
 HEADLINE_WEIGHT = 3  # a word in the headline counts as this many in the body
 

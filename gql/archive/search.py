@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
 
-from gql.archive.postings import HEADLINE_WEIGHT, Posting, TermScores, impact_order
-from gql.archive.ranking import add_headline_bonus, best_first, norms
-from gql.archive.text import ChunkTokens, fold, tokens
-from gql.collector import collector_paused
+from newsgraph.archive.postings import HEADLINE_WEIGHT, Posting, TermScores, impact_order
+from newsgraph.archive.ranking import add_headline_bonus, best_first, norms
+from newsgraph.archive.text import ChunkTokens, fold, tokens
+from newsgraph.collector import collector_paused
 
 RANKED_CACHE_MATCHES = 2_000_000  # matches kept across recent queries (~250 MB at most)
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from gql.archive.search import SearchQuery
-from gql.archive.text import words_with_offsets
+from newsgraph.archive.search import SearchQuery
+from newsgraph.archive.text import words_with_offsets
 
 SNIPPET_CHARS = 180
 

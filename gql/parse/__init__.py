@@ -1,9 +1,9 @@
 """Parsing: markdown text → `Event` records (pure; no I/O)."""
 
-from gql.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, Source
-from gql.parse.parser import ParseLimits, parse_event
-from gql.parse.render import render_event
-from gql.parse.slug import canonical_path, date_from_path, slugify
+from newsgraph.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, Source
+from newsgraph.parse.parser import ParseLimits, parse_event
+from newsgraph.parse.render import render_event
+from newsgraph.parse.slug import canonical_path, date_from_path, slugify
 
 __all__ = [
     "Event",

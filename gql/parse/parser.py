@@ -14,8 +14,8 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from gql.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, Source
-from gql.parse.slug import canonical_path, date_from_path
+from newsgraph.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, Source
+from newsgraph.parse.slug import canonical_path, date_from_path
 
 # Only the rules the format uses: fewer rules, faster parsing, and no raw HTML tokens.
 # At _MAX_NESTING markdown-it stops reading and drops the rest of the file without a

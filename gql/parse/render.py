@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import string
 
-from gql.parse.model import Event
-from gql.parse.slug import day_directory
+from newsgraph.parse.model import Event
+from newsgraph.parse.slug import day_directory
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _ENTITY_START = re.compile(r"&(?=#?[0-9A-Za-z]+;)")

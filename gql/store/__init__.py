@@ -1,8 +1,8 @@
 """Persistence: event documents in a TinyDB file, written atomically under a lock."""
 
-from gql.store.documents import Document, document_to_event, event_to_document
-from gql.store.storage import StoreCorrupt
-from gql.store.store import DEFAULT_STORE, EventStore, StoreError, WriteSummary, default_store_path
+from newsgraph.store.documents import Document, document_to_event, event_to_document
+from newsgraph.store.storage import StoreCorrupt
+from newsgraph.store.store import DEFAULT_STORE, EventStore, StoreError, WriteSummary, default_store_path
 
 __all__ = [
     "DEFAULT_STORE",

@@ -6,10 +6,10 @@ import datetime as dt
 import os
 from typing import Any
 
-from gql.parse.model import Event, RelatedItem, Source
+from newsgraph.parse.model import Event, RelatedItem, Source
 
 Document = dict[str, Any]
-STAT_KEY = "file_stat"  # the file's [size, mtime_ns, ctime_ns, inode] when read (see gql.loader)
+STAT_KEY = "file_stat"  # the file's [size, mtime_ns, ctime_ns, inode] when read (see newsgraph.loader)
 
 
 def file_stat(status: os.stat_result) -> list[int]:

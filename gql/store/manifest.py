@@ -1,6 +1,6 @@
 """The store's manifest: each event document's bookkeeping and place in the file, kept beside the store.
 
-A load decides from each file's stat and hash which events changed (gql.loader) and
+A load decides from each file's stat and hash which events changed (newsgraph.loader) and
 rewrites only those. With the manifest it does so without decoding the store (about
 2 s per 100k events) or encoding it again: unchanged documents are copied as bytes
 (splice.py). The manifest is derived data. It names the store file it describes by
@@ -20,9 +20,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from gql.store.documents import STAT_KEY, Document
-from gql.store.layout import SEPARATOR, TableLayout
-from gql.store.storage import replace_file
+from newsgraph.store.documents import STAT_KEY, Document
+from newsgraph.store.layout import SEPARATOR, TableLayout
+from newsgraph.store.storage import replace_file
 
 MANIFEST_VERSION = 2  # 1 placed each document by start and end; 2 by its length alone
 

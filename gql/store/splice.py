@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from gql.store.documents import Document
-from gql.store.layout import SEPARATOR, encode_member
-from gql.store.manifest import Entry, Manifest, entry_of
-from gql.store.storage import Span
+from newsgraph.store.documents import Document
+from newsgraph.store.layout import SEPARATOR, encode_member
+from newsgraph.store.manifest import Entry, Manifest, entry_of
+from newsgraph.store.storage import Span
 
 
 class PlacesDiffer(Exception):

@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 
 from tinydb.storages import Storage
 
-from gql.collector import collector_paused
-from gql.store.layout import LayoutError, TableLayout, decode_store, encode_store
+from newsgraph.collector import collector_paused
+from newsgraph.store.layout import LayoutError, TableLayout, decode_store, encode_store
 
 
 _TEMPORARY_SUFFIX = ".tmp"

@@ -24,13 +24,13 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document as TinyDocument
 
-from gql.store.documents import STAT_KEY, Document, file_stat
-from gql.store.layout import decode_member
-from gql.store.manifest import (
+from newsgraph.store.documents import STAT_KEY, Document, file_stat
+from newsgraph.store.layout import decode_member
+from newsgraph.store.manifest import (
     Entry, Manifest, entry_of, manifest_of, read_manifest, remove_manifest, write_manifest,
 )
-from gql.store.splice import PlacesDiffer, splice
-from gql.store.storage import AtomicJSONStorage, read_store_file, remove_stale_temporaries, replace_file
+from newsgraph.store.splice import PlacesDiffer, splice
+from newsgraph.store.storage import AtomicJSONStorage, read_store_file, remove_stale_temporaries, replace_file
 
 SCHEMA_VERSION = 1
 EVENTS_TABLE = "events"
