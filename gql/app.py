@@ -5,32 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from pathlib import Path
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from cross_web import HTTPException
 
-from newsgraph.api import ARCHIVE, QueryLimits, build_schema
-from newsgraph.api.context import HOLDER, TOKEN
+from newsgraph.api import QueryLimits
 from newsgraph.holder import ArchiveHolder
 from newsgraph.http_limits import BodySizeLimit
+from newsgraph.server.persisted import PersistedQueries, TrustedDocuments
+from newsgraph.server.view import NewsGraphQL
 from newsgraph.store import EventStore
 
 log = logging.getLogger("newsgraph")
 STATIC = Path(__file__).parent / "static"
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+# What browsers may send cross-origin besides the CORS-safelisted headers: what Apollo Client and urql send
+DEFAULT_CORS_HEADERS = ("content-type", "authorization", "apollographql-client-name", "apollographql-client-version",
+                        "apollo-require-preflight", "x-apollo-operation-name", "if-none-match")
 
 
 @dataclass(frozen=True)
@@ -39,79 +37,20 @@ class ServerSettings:
 
     limits: QueryLimits = QueryLimits()
     cors_origins: tuple[str, ...] = ()
+    cors_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
     max_body_bytes: int = 1_000_000
     reload_interval: float = 1.0  # seconds between checks for a rewritten store; 0 turns it off
     token: str | None = field(default=None, repr=False)  # NEWSGRAPH_TOKEN: mutations need it as a bearer token
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-class NewsGraphQL(GraphQL):
-    """Strawberry's ASGI view, answering from the request's archive snapshot, encoding with orjson."""
-
-    def __init__(self, holder: ArchiveHolder, limits: QueryLimits, token: str | None = None) -> None:
-        super().__init__(build_schema(limits), graphql_ide="graphiql", allow_queries_via_get=True)
-        self.holder = holder
-        self.token = token
-
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> dict[str, Any]:
-        return {"request": request, "response": response, ARCHIVE: self.holder.current(), HOLDER: self.holder,
-                TOKEN: self.token}
-
-    async def get_sub_response(self, request: Request | WebSocket) -> Response:
-        sub_response = await super().get_sub_response(request)
-        sub_response.wants_graphql_response = GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "")
-        return sub_response
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    async def parse_http_body(self, request: Any) -> Any:
-        """Strawberry's parsing, after refusing JSON bodies of a shape it would crash on (500) with 400."""
-        if request.method == "POST" and "application/json" in (request.content_type or ""):
-            body = self.parse_json(await request.get_body())  # 400 for invalid JSON, as Strawberry does
-            if not isinstance(body, (dict, list)):
-                raise HTTPException(400, "the request body must be a JSON object (one operation) "
-                                         "or an array of them (a batch)")
-        return await super().parse_http_body(request)
-
-    def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
-        """Strawberry's check, with a message that says the limit, and each operation's shape checked."""
-        limit = (self.schema.config.batching_config or {}).get("max_operations")
-        if limit is not None and len(request_data) > limit:
-            raise HTTPException(400, f"a batch of {len(request_data):,} operations; at most {limit} are allowed")
-        for number, operation in enumerate(request_data, 1):
-            problem = _operation_shape_problem(operation)
-            if problem:
-                raise HTTPException(400, f"operation {number} of the batch: {problem}")
-        super()._validate_batch_request(request_data, protocol)
-
-    def create_response(self, response_data: Any, sub_response: Response) -> Response:
-        response = super().create_response(response_data, sub_response)
-        if getattr(sub_response, "wants_graphql_response", False):
-            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
-            if isinstance(response_data, dict) and response_data.get("data") is None and not sub_response.status_code:
-                response.status_code = 400  # GraphQL over HTTP: a request that never executed
-        return response
-
-
-_OPERATION_MEMBERS = {"query": str, "variables": dict, "operationName": str, "extensions": dict}
-
-
-def _operation_shape_problem(operation: Any) -> str | None:
-    """What is wrong with one operation of a batch, as JSON; None when it has the shape GraphQL over HTTP says."""
-    if not isinstance(operation, dict):
-        return "must be a JSON object with a `query`"
-    for name, kind in _OPERATION_MEMBERS.items():
-        value = operation.get(name)
-        if value is not None and not isinstance(value, kind):
-            return f"`{name}` must be {'a string' if kind is str else 'an object'} or null"
-    return None
+    cache_max_age: int = 60  # seconds a GET query's answer may be reused (Cache-Control: public, max-age)
+    trusted_documents: Path | None = None  # only these operations run (a directory of .graphql files or a manifest)
 
 
 def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -> Starlette:
     """The ASGI app over one store; the archive follows the store file when it is rewritten."""
     holder = ArchiveHolder(store)
-    graphql = NewsGraphQL(holder, settings.limits, settings.token)
+    trusted = TrustedDocuments.load(settings.trusted_documents) if settings.trusted_documents else None
+    graphql = NewsGraphQL(holder, settings.limits, token=settings.token, persisted=PersistedQueries(trusted),
+                          cors_origins=settings.cors_origins, cache_max_age=settings.cache_max_age)
 
     async def healthz(request: Request) -> JSONResponse:
         archive = holder.current()
@@ -128,7 +67,7 @@ def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # every method: the view answers what it does not serve with 405 and Allow
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Mount("/", StaticFiles(directory=STATIC, html=True), name="explorer"),
@@ -139,7 +78,8 @@ def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["content-type", "authorization"],
+                allow_headers=list(settings.cors_headers),
+                expose_headers=["etag"],
             ),
         ],
         lifespan=lifespan,

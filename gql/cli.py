@@ -112,7 +112,16 @@ def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--cors-origin", "cors_origins", multiple=True, help="Allowed browser origin (repeatable; '*' for any).")
+@click.option("--cors-origin", "cors_origins", multiple=True,
+              help="Allowed browser origin, for HTTP and WebSocket (repeatable; '*' for any).")
+@click.option("--cors-header", "cors_headers", multiple=True,
+              help="A request header browsers may send cross-origin, besides content-type, authorization and "
+                   "Apollo Client's (repeatable).")
+@click.option("--cache-max-age", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Seconds browsers and CDNs may reuse a GET query's answer (Cache-Control); 0: revalidate each time.")
+@click.option("--trusted-documents", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Run only these operations: a directory of .graphql files, an Apollo persisted query manifest "
+                   "or a {hash: query} JSON file.")
 @click.option("--max-depth", type=click.IntRange(min=1), default=15, show_default=True)
 @click.option("--max-aliases", type=click.IntRange(min=0), default=50, show_default=True)
 @click.option("--max-tokens", type=click.IntRange(min=1), default=5000, show_default=True)
@@ -125,7 +134,7 @@ def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:
               help="Seconds a query may run before it is stopped with QUERY_TIMEOUT; 0: no limit.")
 @click.option("--watch", is_flag=True, help="Reload when markdown files under --data change (added, edited, removed).")
 def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
-          max_depth: int, max_aliases: int, max_tokens: int, max_batch: int, max_body_bytes: int,
+          cors_headers: tuple[str, ...], cache_max_age: int, trusted_documents: Path | None, max_depth: int, max_aliases: int, max_tokens: int, max_batch: int, max_body_bytes: int,
           no_introspection: bool, watch: bool, max_cost: int, query_timeout: float) -> None:
     """Serve the archive at http://HOST:PORT/graphql (GraphiQL in a browser).
 
@@ -140,6 +149,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
 
     if watch and not data.is_dir():
         raise click.UsageError(f"--watch needs the data directory {data} to exist")
+    _check_serving_options(cors_origins, trusted_documents)
     reserved = None
     if workers > 1 and spreads_connections():  # else uvicorn's workers, sharing one socket (gql/workers.py)
         try:
@@ -160,6 +170,9 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     settings = {
         "db": str(store.path.resolve()),
         "cors_origins": list(cors_origins),
+        "cors_headers": [header.lower() for header in cors_headers],
+        "cache_max_age": cache_max_age,
+        "trusted_documents": str(trusted_documents.resolve()) if trusted_documents else None,
         "max_depth": max_depth,
         "max_aliases": max_aliases,
         "max_tokens": max_tokens,
@@ -184,6 +197,20 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     finally:
         if stop_watching:
             stop_watching.set()
+
+
+def _check_serving_options(cors_origins: tuple[str, ...], trusted_documents: Path | None) -> None:
+    """Options a worker process would only fail on, refused here with one clear line."""
+    from strawberry.http.websocket_origin import normalize_allowed_origins
+
+    from newsgraph.server.persisted import TrustedDocuments
+
+    try:
+        normalize_allowed_origins(cors_origins)
+        if trusted_documents is not None:
+            TrustedDocuments.load(trusted_documents)
+    except (ValueError, OSError) as error:
+        raise click.UsageError(str(error)) from None
 
 
 @main.command()

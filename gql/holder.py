@@ -55,6 +55,7 @@ class ArchiveHolder:
             if identity == self._identity:
                 return False
             started = time.perf_counter()
+            import gc; gc.collect()
             with collector_paused(freeze=True):  # millions of acyclic objects, kept until the next swap
                 archive = Archive.from_documents(self.store.documents())
             previous, self._archive, self._identity, self.loaded_at = self._archive, archive, identity, time.time()
@@ -64,6 +65,11 @@ class ArchiveHolder:
                     self.feed.publish(change)
         log.info("archive loaded: %d events in %.2f s", len(archive.events), time.perf_counter() - started)
         return True
+
+    @property
+    def generation(self) -> str:
+        """Names the store file the archive was built from: the same in every worker, new at every reload (ETags)."""
+        return "-".join(map(str, self._identity or ()))
 
     def changed(self) -> bool:
         return file_identity(self.store.path) != self._identity

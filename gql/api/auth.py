@@ -1,5 +1,9 @@
 """Who may write: mutations are off unless the server has a token, then need `Authorization: Bearer <token>`.
 
+The server puts what the caller sent under `CREDENTIALS` in the context: the HTTP
+header, or on a WebSocket the `Authorization` of the connection's connectionParams
+(a browser cannot set headers on a socket).
+
 The check is a schema extension on the whole operation, not a resolver guard: a
 refused mutation never executes, and its one error carries no path (the operation
 was refused, no field failed). Codes: UNAUTHENTICATED when no usable credentials
@@ -18,7 +22,7 @@ from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from newsgraph.api.context import TOKEN, TRUSTED
+from newsgraph.api.context import CREDENTIALS, TOKEN, TRUSTED
 
 TOKEN_VARIABLE = "NEWSGRAPH_TOKEN"
 UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -36,8 +40,7 @@ def mutation_refusal(context: Mapping[str, Any]) -> GraphQLError | None:
     token: str | None = context.get(TOKEN)
     if not token:
         return _refusal(FORBIDDEN, f"mutations are disabled: set {TOKEN_VARIABLE} on the server to enable them")
-    request = context.get("request")
-    header = request.headers.get("authorization", "") if request is not None else ""
+    header = context.get(CREDENTIALS) or ""
     if not header.strip():
         return _refusal(UNAUTHENTICATED, "mutations need a token: send the header `Authorization: Bearer <token>`")
     scheme, _, credentials = header.strip().partition(" ")

@@ -16,6 +16,7 @@ from newsgraph.archive import Archive
 ARCHIVE = "archive"
 HOLDER = "holder"  # the app's ArchiveHolder: mutations reload it, subscriptions follow its changes
 TOKEN = "token"  # the bearer token mutations need; None or "" leaves mutations disabled
+CREDENTIALS = "credentials"  # what the caller sent as `Authorization` (an HTTP header, or a socket's connectionParams)
 TRUSTED = "trusted"  # True for an in-process caller (a script with the store at hand): no token needed
 
 

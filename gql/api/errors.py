@@ -1,7 +1,7 @@
 """Errors a client can act on, and the extension that gives every error an `extensions.code`.
 
 Codes: BAD_USER_INPUT (a value the client must fix: argument, variable, cursor, id),
-GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, and INTERNAL_SERVER_ERROR for an
+GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, OPERATION_RESOLUTION_FAILURE, and INTERNAL_SERVER_ERROR for an
 unexpected exception, whose message is masked (the original is logged by Strawberry).
 """
 
@@ -19,6 +19,7 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"  # no operation of that name, or none named among several
 MASKED_MESSAGE = "Internal server error; it has been logged."
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import lru_cache, partial
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, OperationDefinitionNode, parse
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from newsgraph.api.errors import GRAPHQL_PARSE_FAILED
+from newsgraph.api.errors import GRAPHQL_PARSE_FAILED, OPERATION_RESOLUTION_FAILURE
 
 Rules = tuple[type[ASTValidationRule], ...]
 
@@ -62,6 +62,10 @@ class Preparation:
         return self._validate(schema, _ByText(text, document), rules)
 
 
+def _operation_count(document: DocumentNode) -> int:
+    return sum(isinstance(definition, OperationDefinitionNode) for definition in document.definitions)
+
+
 class Prepare(SchemaExtension):
     """A request's parse and validation, through its schema's `Preparation`."""
 
@@ -78,6 +82,10 @@ class Prepare(SchemaExtension):
                 # Raised in this hook, it leaves the operation before `ErrorCodes` sees a result: coded here.
                 error.extensions = {**(error.extensions or {}), "code": GRAPHQL_PARSE_FAILED}
                 raise
+        if getattr(context, "_provided_operation_name", None) is None and _operation_count(context.graphql_document) > 1:
+            # Strawberry would run the first operation; the spec asks for this error (graphql-core's wording)
+            raise GraphQLError("Must provide operation name if query contains multiple operations.",
+                               extensions={"code": OPERATION_RESOLUTION_FAILURE})
         yield
 
     def on_validate(self) -> Iterator[None]:

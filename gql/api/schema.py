@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.graphql import OperationType
 
 from newsgraph.api.auth import MutationAuth
 from newsgraph.api.errors import ErrorCodes, is_unexpected
@@ -41,6 +44,14 @@ class _Schema(strawberry.Schema):
         """Logs only unexpected errors: a client's bad input, a refused query or a timeout is answered, not logged."""
         super().process_errors([error for error in errors if is_unexpected(error)], execution_context)
 
+    async def execute(self, query, variable_values=None, context_value=None, root_value=None,  # noqa: ANN001, ANN201, PLR0913
+                      operation_name=None, allowed_operation_types=None, operation_extensions=None):
+        """One result per call, so never a subscription: it is refused (InvalidOperationTypeError, which the
+        server answers with 400 STREAM_REQUIRED) instead of failing inside its resolver. Streams use `stream`."""
+        allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
+        return await super().execute(query, variable_values, context_value, root_value, operation_name, allowed,
+                                     operation_extensions)
+
     def create_extensions_runner(self, execution_context, extensions):  # noqa: ANN001, ANN201 - Strawberry's signature
         """Extension hooks looked up once per extension class, not on every request (hooks.py)."""
         return HooksFoundOnce(execution_context=execution_context, extensions=extensions)
@@ -55,7 +66,9 @@ class _ExecutionContext(RoomyExecutionContext, LeanInfoExecutionContext):
     """Each operation with room to recurse (stack.py), each field's resolve info made cheaply (fastpath.py)."""
 
 
-def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
+def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence[Callable[[], SchemaExtension]] = ()
+                 ) -> strawberry.Schema:
+    """The schema with our limits; `extra_extensions` (factories) run first, e.g. the server's trusted-documents check."""
     # The rule classes are made once per schema: the limiters define a new class per instance,
     # and validation is cached with the rules in its key, so per-request classes would always miss.
     # Our depth and alias rules, not Strawberry's limiters: theirs walk a fragment again at every
@@ -65,6 +78,7 @@ def build_schema(limits: QueryLimits = QueryLimits()) -> strawberry.Schema:
     rules += [] if limits.introspection else [NoSchemaIntrospectionCustomRule]
     preparation = Preparation(max_tokens=limits.max_tokens, rules=rules)  # parse and validate once per text
     extensions = [
+        *extra_extensions,
         lambda: Prepare(preparation),
         *([lambda: QueryDeadline(seconds=limits.query_timeout)] if limits.query_timeout else []),
         ErrorCodes,  # codes every error, masks unexpected ones

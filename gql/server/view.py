@@ -1,0 +1,220 @@
+"""Strawberry's ASGI view as the clients people use expect it: every transport, JSON errors, APQ, HTTP caching.
+
+- Subscriptions over WebSocket (graphql-transport-ws and graphql-ws, in text frames),
+  GraphQL over SSE (`Accept: text/event-stream`, the graphql-sse client) and multipart
+  HTTP (`Accept: multipart/mixed;subscriptionSpec=1.0`, Apollo Client); a subscription
+  sent as a plain request gets 400 STREAM_REQUIRED.
+- Every refusal is a GraphQL response with a code (server.errors), never plain text.
+- `Accept: application/graphql-response+json` gets that media type and the GraphQL over
+  HTTP status codes: 4xx only for a request that never executed, which has no `data`.
+- Persisted queries (server.persisted) fill in the query text before execution.
+- A GET query answers with an ETag and Cache-Control, and 304 to a matching If-None-Match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
+from strawberry.types import ExecutionResult
+
+from newsgraph.api import ARCHIVE, QueryLimits, build_schema
+from newsgraph.api.auth import FORBIDDEN, UNAUTHENTICATED
+from newsgraph.api.context import CREDENTIALS, HOLDER, TOKEN
+from newsgraph.api.errors import (
+    BAD_USER_INPUT,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    OPERATION_RESOLUTION_FAILURE,
+)
+from newsgraph.holder import ArchiveHolder
+from newsgraph.playground import playground_response
+from newsgraph.server import caching, streams
+from newsgraph.server.errors import BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE, RequestRefused, refusal_of, refusal_response
+from newsgraph.server.persisted import PERSISTED_QUERY_NOT_IN_LIST, PersistedQueries, TrustedOnly
+from newsgraph.server.sockets import TextFrames, credentials_in
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+TRANSPORTS = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL)
+# Under graphql-response+json, the status of a request refused before execution, by its error's code
+_STATUS_BY_CODE = {UNAUTHENTICATED: 401, FORBIDDEN: 403, PERSISTED_QUERY_NOT_IN_LIST: 403}
+# Codes of errors raised before execution: parsing, validation, variables, choosing the operation, refusals
+NEVER_EXECUTED = {GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT, OPERATION_RESOLUTION_FAILURE,
+                  UNAUTHENTICATED, FORBIDDEN, PERSISTED_QUERY_NOT_IN_LIST}
+_OPERATION_MEMBERS = {"query": str, "variables": dict, "operationName": str, "extensions": dict}
+
+
+def wants_graphql_response(request: Request) -> bool:
+    return GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "").lower()
+
+
+class NewsGraphQL(GraphQL):
+    """Strawberry's view over the holder's current archive, with the transports and HTTP behaviour above."""
+
+    websocket_adapter_class = TextFrames
+    stream_transport_classes_by_protocol = streams.TRANSPORT_CLASSES
+
+    def __init__(self, holder: ArchiveHolder, limits: QueryLimits, *, token: str | None = None,
+                 persisted: PersistedQueries | None = None, cors_origins: tuple[str, ...] = (),
+                 cache_max_age: int = 60) -> None:
+        self.persisted = persisted or PersistedQueries()
+        trusted = self.persisted.trusted
+        extensions = [lambda: TrustedOnly(trusted)] if trusted is not None else []
+        super().__init__(build_schema(limits, extensions), graphql_ide="graphiql", allow_queries_via_get=True,
+                         subscription_protocols=TRANSPORTS, allowed_origins=cors_origins)
+        self.holder = holder
+        self.token = token
+        self.cache_max_age = cache_max_age
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self._answer(request)
+        except HTTPException as error:
+            media_type = GRAPHQL_RESPONSE_JSON if wants_graphql_response(request) else "application/json"
+            response = refusal_response(refusal_of(error, request.method), media_type)
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        """A 304 for a GET whose ETag the client holds; otherwise Strawberry's run."""
+        if request.method == "GET" and ("query" in request.query_params or "extensions" in request.query_params):
+            media_type = GRAPHQL_RESPONSE_JSON if wants_graphql_response(request) else "application/json"
+            etag = caching.etag_for(self.holder.generation, request.scope.get("query_string", b""), media_type)
+            if caching.matches(request.headers.get("if-none-match"), etag):
+                return Response(status_code=304, headers=caching.cacheable_headers(etag, self.cache_max_age))
+            request.state.etag = etag
+        return await self.run(request)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """The playground for a browser's page load only: a GET asking for HTML with neither query nor persisted hash."""
+        params = request.query_params
+        return (request.method == "GET" and "text/html" in request.headers.get("accept", "")
+                and params.get("query") is None and params.get("extensions") is None)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL with the explorer, every asset served from the package (works offline)."""
+        return await playground_response(request)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> dict[str, Any]:
+        return {"request": request, "response": response, ARCHIVE: self.holder.current(), HOLDER: self.holder,
+                TOKEN: self.token, CREDENTIALS: request.headers.get("authorization")}
+
+    async def on_ws_connect(self, context: dict[str, Any]) -> None:
+        """A browser cannot set headers on a socket: its token comes in connectionParams (`Authorization`)."""
+        credentials = credentials_in(context.get("connection_params"))
+        if credentials is not None:
+            context[CREDENTIALS] = credentials
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.wants_graphql_response = wants_graphql_response(request)
+        sub_response.etag = getattr(request.state, "etag", None)
+        return sub_response
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """orjson's parse: bytes that are not UTF-8 and lone surrogates (`"\\ud800"`) are refused with 400, saying why."""
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as error:
+            raise RequestRefused(400, f"the request is not valid JSON: {error}", BAD_REQUEST) from None
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parsing, with each refusal coded, then persisted queries resolved to their text."""
+        request = _MediaTypeFolded(request)
+        content_type = request.content_type
+        if request.method == "POST":
+            if "application/json" not in content_type:
+                raise RequestRefused(415, "send the request as `Content-Type: application/json` "
+                                          "(or use GET with query parameters)", UNSUPPORTED_MEDIA_TYPE)
+            body = self.parse_json(await request.get_body())  # 400 for invalid JSON
+            if not isinstance(body, (dict, list)):
+                raise HTTPException(400, "the request body must be a JSON object (one operation) "
+                                         "or an array of them (a batch)")
+        parsed = await super().parse_http_body(request)
+        not_found_status = 404 if wants_graphql_response(request) else 200
+        if isinstance(parsed, list):
+            return [self.persisted.resolve(operation, not_found_status) for operation in parsed]
+        return streams.negotiated(self.persisted.resolve(parsed, not_found_status), request.headers.get("accept", ""))
+
+    def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
+        """Strawberry's check, with a message that says the limit, and each operation's shape checked."""
+        limit = (self.schema.config.batching_config or {}).get("max_operations")
+        if limit is not None and len(request_data) > limit:
+            raise HTTPException(400, f"a batch of {len(request_data):,} operations; at most {limit} are allowed")
+        for number, operation in enumerate(request_data, 1):
+            problem = _operation_shape_problem(operation)
+            if problem:
+                raise HTTPException(400, f"operation {number} of the batch: {problem}")
+        super()._validate_batch_request(request_data, protocol)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """The spec's result: no `data` entry when the request never executed (errors before execution have no path)."""
+        response = process_result(result)
+        if result.data is None and result.errors and all(_before_execution(error) for error in result.errors):
+            del response["data"]
+        return response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        single = isinstance(response_data, dict)
+        if sub_response.wants_graphql_response:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+            if single and "data" not in response_data and not sub_response.status_code:
+                code = (response_data["errors"][0].get("extensions") or {}).get("code")
+                response.status_code = _STATUS_BY_CODE.get(code, 400)  # a request that never executed
+        failed = not single or bool(response_data.get("errors"))
+        if sub_response.etag and not failed:
+            response.headers.update(caching.cacheable_headers(sub_response.etag, self.cache_max_age))
+        else:
+            response.headers.update(caching.NOT_CACHEABLE)
+        return response
+
+
+def _before_execution(error: GraphQLError) -> bool:
+    """Whether an error stopped the request before anything executed (a timeout has no path, but ran)."""
+    return error.path is None and (error.extensions or {}).get("code") in NEVER_EXECUTED
+
+
+class _MediaTypeFolded:
+    """A request adapter whose content type is lower-case: media types are case-insensitive (RFC 9110)."""
+
+    def __init__(self, request: Any) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+    @property
+    def content_type(self) -> str:
+        return (self._request.content_type or "").lower()
+
+
+def _operation_shape_problem(operation: Any) -> str | None:
+    """What is wrong with one operation of a batch, as JSON; None when it has the shape GraphQL over HTTP says."""
+    if not isinstance(operation, dict):
+        return "must be a JSON object with a `query`"
+    for name, kind in _OPERATION_MEMBERS.items():
+        value = operation.get(name)
+        if value is not None and not isinstance(value, kind):
+            return f"`{name}` must be {'a string' if kind is str else 'an object'} or null"
+    return None

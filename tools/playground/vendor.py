@@ -1,0 +1,143 @@
+"""Re-vendor the GraphQL playground's browser builds into gql/static/playground/.
+
+    python tools/playground/vendor.py           # npm ci (lockfile integrity checked), copy, write MANIFEST.json
+    python tools/playground/vendor.py --check   # only check MANIFEST.json against the files on disk (no npm)
+
+`npm ci` runs in a temporary directory on a copy of package.json and package-lock.json, so npm
+verifies every tarball against the lockfile's integrity hash and nothing is left behind here.
+The files copied are byte-for-byte the packages' own: GraphiQL's, for instance, hash to the
+sha384 integrity values Strawberry's CDN page pins for graphiql@3.8.3.
+See README.md in this folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+TARGET = REPO / "gql" / "static" / "playground"
+MANIFEST = "MANIFEST.json"
+
+# (npm package, file inside the package, where it goes under gql/static/playground/)
+FILES = [
+    ("react", "umd/react.production.min.js", "react/react.production.min.js"),
+    ("react", "LICENSE", "react/LICENSE"),
+    ("react-dom", "umd/react-dom.production.min.js", "react-dom/react-dom.production.min.js"),
+    ("react-dom", "LICENSE", "react-dom/LICENSE"),
+    ("graphiql", "graphiql.min.js", "graphiql/graphiql.min.js"),
+    ("graphiql", "graphiql.min.css", "graphiql/graphiql.min.css"),
+    ("graphiql", "LICENSE", "graphiql/LICENSE"),
+    ("@graphiql/plugin-explorer", "dist/index.umd.js", "plugin-explorer/index.umd.js"),
+    ("@graphiql/plugin-explorer", "dist/style.css", "plugin-explorer/style.css"),
+    # The plugin's tarball ships no licence file. It is MIT (its package.json) and lives in the
+    # graphql/graphiql monorepo, whose LICENSE is the one the graphiql package ships: copy that.
+    ("graphiql", "LICENSE", "plugin-explorer/LICENSE"),
+    # index.umd.js bundles OneGraph's graphiql-explorer (MIT): its own licence goes beside it too.
+    ("@graphiql/plugin-explorer/node_modules/graphiql-explorer", "LICENSE", "plugin-explorer/LICENSE.graphiql-explorer"),
+]
+NOTES = {
+    "plugin-explorer/LICENSE": "@graphiql/plugin-explorer ships no licence file; it is MIT and part of the "
+                               "graphql/graphiql monorepo, whose LICENSE this is (as shipped in graphiql)",
+    "plugin-explorer/LICENSE.graphiql-explorer": "index.umd.js bundles graphiql-explorer; this is its licence",
+}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def npm_ci(work: Path) -> None:
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(HERE / name, work / name)
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("error: npm is not on PATH (Node 18+ with npm is needed to re-vendor)")
+    command = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+    print("$", " ".join(command[1:]), f"(in {work})")
+    subprocess.run(command, cwd=work, check=True)
+
+
+def package_info(modules: Path, package: str) -> dict:
+    return json.loads((modules / package / "package.json").read_text(encoding="utf-8"))
+
+
+def vendor() -> None:
+    wanted = json.loads((HERE / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    lock = json.loads((HERE / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    with tempfile.TemporaryDirectory(prefix="newsgraph-playground-") as temp:
+        work = Path(temp)
+        npm_ci(work)
+        modules = work / "node_modules"
+        for name, version in wanted.items():
+            installed = package_info(modules, name)["version"]
+            if installed != version:
+                sys.exit(f"error: npm installed {name}@{installed}, package.json pins {version}")
+
+        if TARGET.exists():
+            shutil.rmtree(TARGET)
+        TARGET.mkdir(parents=True)
+        files, packages = [], {}
+        for package, source, destination in FILES:
+            info = package_info(modules, package)
+            spec = f"{info['name']}@{info['version']}"
+            packages[spec] = {
+                "license": info.get("license"),
+                "integrity": lock[f"node_modules/{package}"]["integrity"],  # what npm ci checked the tarball against
+            }
+            out = TARGET / destination
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(modules / package / source, out)
+            entry = {"path": destination, "package": spec, "source": source, "sha256": sha256(out)}
+            if destination in NOTES:
+                entry["note"] = NOTES[destination]
+            files.append(entry)
+            print(f"  {destination:45} {spec}")
+
+    manifest = {
+        "about": "Browser builds served at /playground/ by the GraphQL playground (/graphql). Generated by "
+                 "tools/playground/vendor.py from tools/playground/package-lock.json: do not edit by hand.",
+        "packages": dict(sorted(packages.items())),
+        "files": files,
+    }
+    (TARGET / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {TARGET.relative_to(REPO) / MANIFEST}: {len(files)} files")
+
+
+def check() -> int:
+    """Every file of the manifest is on disk with its sha256, and nothing else is there."""
+    manifest = json.loads((TARGET / MANIFEST).read_text(encoding="utf-8"))
+    problems = []
+    listed = {entry["path"] for entry in manifest["files"]}
+    for entry in manifest["files"]:
+        path = TARGET / entry["path"]
+        if not path.is_file():
+            problems.append(f"missing: {entry['path']}")
+        elif sha256(path) != entry["sha256"]:
+            problems.append(f"sha256 differs: {entry['path']}")
+    on_disk = {p.relative_to(TARGET).as_posix() for p in TARGET.rglob("*") if p.is_file()} - {MANIFEST}
+    problems += [f"not in the manifest: {path}" for path in sorted(on_disk - listed)]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print("ok" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="check MANIFEST.json against the files; no npm")
+    args = parser.parse_args()
+    if args.check:
+        sys.exit(check())
+    vendor()
+
+
+if __name__ == "__main__":
+    main()
