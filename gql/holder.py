@@ -55,7 +55,6 @@ class ArchiveHolder:
             if identity == self._identity:
                 return False
             started = time.perf_counter()
-            import gc; gc.collect()
             with collector_paused(freeze=True):  # millions of acyclic objects, kept until the next swap
                 archive = Archive.from_documents(self.store.documents())
             previous, self._archive, self._identity, self.loaded_at = self._archive, archive, identity, time.time()

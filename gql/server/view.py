@@ -31,6 +31,7 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from newsgraph.api import ARCHIVE, QueryLimits, build_schema
 from newsgraph.api.auth import FORBIDDEN, UNAUTHENTICATED
@@ -116,11 +117,12 @@ class NewsGraphQL(GraphQL):
         return {"request": request, "response": response, ARCHIVE: self.holder.current(), HOLDER: self.holder,
                 TOKEN: self.token, CREDENTIALS: request.headers.get("authorization")}
 
-    async def on_ws_connect(self, context: dict[str, Any]) -> None:
+    async def on_ws_connect(self, context: dict[str, Any]) -> UnsetType:
         """A browser cannot set headers on a socket: its token comes in connectionParams (`Authorization`)."""
         credentials = credentials_in(context.get("connection_params"))
         if credentials is not None:
             context[CREDENTIALS] = credentials
+        return UNSET  # a plain connection_ack
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)
