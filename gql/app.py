@@ -20,11 +20,13 @@ from starlette.staticfiles import StaticFiles
 from newsgraph.api import QueryLimits
 from newsgraph.holder import ArchiveHolder
 from newsgraph.http_limits import BodySizeLimit
+from newsgraph.server.executor import QueryThreads
 from newsgraph.server.persisted import PersistedQueries, TrustedDocuments
 from newsgraph.server.view import NewsGraphQL
 from newsgraph.store import EventStore
 
 log = logging.getLogger("newsgraph")
+QUERY_THREADS = 8  # threads running queries per process: one heavy request holds one, small queries take another
 STATIC = Path(__file__).parent / "static"
 # What browsers may send cross-origin besides the CORS-safelisted headers: what Apollo Client and urql send
 DEFAULT_CORS_HEADERS = ("content-type", "authorization", "apollographql-client-name", "apollographql-client-version",
@@ -43,6 +45,7 @@ class ServerSettings:
     token: str | None = field(default=None, repr=False)  # NEWSGRAPH_TOKEN: mutations need it as a bearer token
     cache_max_age: int = 60  # seconds a GET query's answer may be reused (Cache-Control: public, max-age)
     trusted_documents: Path | None = None  # only these operations run (a directory of .graphql files or a manifest)
+    max_waiting_queries: int = 32  # query operations running or queued at once; more get 503 SERVER_BUSY
 
 
 def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -> Starlette:
@@ -50,7 +53,8 @@ def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -
     holder = ArchiveHolder(store)
     trusted = TrustedDocuments.load(settings.trusted_documents) if settings.trusted_documents else None
     graphql = NewsGraphQL(holder, settings.limits, token=settings.token, persisted=PersistedQueries(trusted),
-                          cors_origins=settings.cors_origins, cache_max_age=settings.cache_max_age)
+                          cors_origins=settings.cors_origins, cache_max_age=settings.cache_max_age,
+                          threads=QueryThreads(QUERY_THREADS, settings.max_waiting_queries))
 
     async def healthz(request: Request) -> JSONResponse:
         archive = holder.current()

@@ -132,10 +132,12 @@ def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:
               help="Most fields one query may resolve, estimated before it runs (page sizes multiplied); 0: no limit.")
 @click.option("--query-timeout", type=click.FloatRange(min=0), default=5.0, show_default=True,
               help="Seconds a query may run before it is stopped with QUERY_TIMEOUT; 0: no limit.")
+@click.option("--max-waiting-queries", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Query operations running or queued at once per worker; more get 503 SERVER_BUSY with Retry-After.")
 @click.option("--watch", is_flag=True, help="Reload when markdown files under --data change (added, edited, removed).")
 def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
           cors_headers: tuple[str, ...], cache_max_age: int, trusted_documents: Path | None, max_depth: int, max_aliases: int, max_tokens: int, max_batch: int, max_body_bytes: int,
-          no_introspection: bool, watch: bool, max_cost: int, query_timeout: float) -> None:
+          no_introspection: bool, max_waiting_queries: int, watch: bool, max_cost: int, query_timeout: float) -> None:
     """Serve the archive at http://HOST:PORT/graphql (GraphiQL in a browser).
 
     The server follows its store: a `newsgraph load` from another process is picked
@@ -172,6 +174,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
         "cors_origins": list(cors_origins),
         "cors_headers": [header.lower() for header in cors_headers],
         "cache_max_age": cache_max_age,
+        "max_waiting_queries": max_waiting_queries,
         "trusted_documents": str(trusted_documents.resolve()) if trusted_documents else None,
         "max_depth": max_depth,
         "max_aliases": max_aliases,

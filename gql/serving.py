@@ -65,6 +65,7 @@ def app_from_environment() -> Starlette:
         cors_origins=tuple(settings.get("cors_origins", ())),
         cors_headers=(*ServerSettings.cors_headers, *settings.get("cors_headers", ())),
         cache_max_age=settings.get("cache_max_age", ServerSettings.cache_max_age),
+        max_waiting_queries=settings.get("max_waiting_queries", ServerSettings.max_waiting_queries),
         trusted_documents=Path(settings["trusted_documents"]) if settings.get("trusted_documents") else None,
         max_body_bytes=settings.get("max_body_bytes", ServerSettings.max_body_bytes),
         token=os.environ.get(TOKEN_VARIABLE) or None,  # from the environment, never the settings JSON

@@ -4,9 +4,10 @@
   MaxAliasesLimiter, same results and messages, but computing each fragment once.
   Strawberry's walk a fragment again at every spread: ten spreads of ten nested
   fragments, a 300-byte query, kept a worker busy for hours.
-- `query_cost_rule(max_cost)`: a validation rule that estimates, before anything
-  runs, how many fields a query can resolve (page sizes multiplied along nested
-  lists) and refuses one over the bound. It stops the obvious bombs
+- `query_cost_rule(max_cost)`: a validation rule that bounds, before anything
+  runs, how many fields a query can resolve (page sizes, and for an event's lists
+  the most a document may hold, multiplied along nested lists, fragments costed
+  where they are spread) and refuses one over the limit. It stops the obvious bombs
   (`events(first: 100) { … relatedBy(first: 100) { … } }`) in microseconds.
 - `QueryDeadline(seconds=…)`: sets a deadline when a query starts executing;
   `check_deadline()` raises QUERY_TIMEOUT past it. It is called by `archive_of`,
@@ -50,11 +51,14 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from newsgraph.api.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from newsgraph.parse import ParseLimits
 
 log = logging.getLogger("newsgraph")
 
 QUERY_TIMEOUT = "QUERY_TIMEOUT"
-LIST_SIZE_GUESS = 10  # items assumed for a list field without a page size (related, tags, sources, …)
+REQUEST_DEADLINE = "deadline"  # context key: monotonic time by which a whole HTTP request (a batch too) must end
+LIST_SIZE_GUESS = 10  # items assumed for a list without a page size nor a document bound (days, timeline)
+_COST_CAP = 10**15  # costs saturate here: past any limit, and small numbers however deep the nesting
 
 # (deadline on the monotonic clock, the limit in seconds) of the operation running in this task
 _deadline: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar("newsgraph_deadline", default=None)
@@ -78,7 +82,11 @@ def check_deadline() -> None:
 
 
 class QueryDeadline(SchemaExtension):
-    """Gives each query operation `seconds` to execute, and folds the timeout errors into one."""
+    """Gives each query operation `seconds` to execute, and folds the timeout errors into one.
+
+    A server request's context may carry REQUEST_DEADLINE: the operations of one HTTP
+    request (a batch) share that one budget, whatever the queueing between them.
+    """
 
     def __init__(self, *, seconds: float) -> None:
         super().__init__()
@@ -89,7 +97,9 @@ class QueryDeadline(SchemaExtension):
         if context.operation_type is not OperationType.QUERY:  # mutations write; subscriptions live long
             yield
             return
-        _deadline.set((time.monotonic() + self.seconds, self.seconds))
+        deadline = time.monotonic() + self.seconds
+        request = context.context if isinstance(context.context, dict) else {}
+        _deadline.set((min(deadline, request.get(REQUEST_DEADLINE, deadline)), self.seconds))
         try:
             yield
         finally:
@@ -102,26 +112,52 @@ class QueryDeadline(SchemaExtension):
             result.errors = [QueryTimeout(self.seconds)]
 
 
-def query_cost_rule(max_cost: int) -> type[ValidationRule]:
+def query_cost_rule(max_cost: int, bounds: ParseLimits = ParseLimits()) -> type[ValidationRule]:
     """A validation rule refusing operations whose estimated cost is over `max_cost`.
 
-    Cost: every field counts 1; a list multiplies what is under it by its page size
-    (`first`/`last`, or the default page of a connection; the number of `ids`), or by
-    LIST_SIZE_GUESS when the list has no size argument. Variables count as the
-    largest page allowed. Introspection fields count 1 (bounded by the schema).
+    Cost: every field counts 1; a list multiplies what is under it by how many items it
+    can hold:
+    - a page size: `first`/`last` (the smaller of the two), the default page of a
+      connection (DEFAULT_PAGE_SIZE), a list argument's default (`relatedTags`: 10), or
+      the number of `ids`. A variable counts as the largest page allowed (MAX_PAGE_SIZE):
+      validation runs before, and is cached apart from, the variables' values.
+    - for the lists of a stored event, which have no page size, the most a document may
+      hold (`bounds`, the parser's limits, so at load and import alike): `sources` and
+      `related` at `max_items_per_section`, `tags` at `max_event_tags`, a related link's
+      `context` at `max_context_tags`.
+    - any other list without a size (`days`, `timeline`): LIST_SIZE_GUESS.
+    Introspection fields count 1 (bounded by the schema).
+
+    A fragment costs what its selection would cost written out at each spread: one on a
+    connection type is multiplied by the page size of the field that spreads it. Each
+    fragment is walked once per document: its cost is kept as `fixed + paged × page`,
+    where `paged` is the cost of the lists it selects directly on a connection (`edges`),
+    which take the page size of the connection it is spread in. So the walk is linear in
+    the document's size however often fragments are spread, and nested. Costs saturate at
+    a cap far above any limit, so numbers stay small whatever the nesting.
     """
+    list_bounds = {
+        ("Event", "sources"): bounds.max_items_per_section,
+        ("Event", "related"): bounds.max_items_per_section,
+        ("Event", "tags"): bounds.max_event_tags,
+        ("RelatedEvent", "context"): bounds.max_context_tags,
+    }
+    cap = max(_COST_CAP, max_cost + 1)
+
+    def capped(value: int) -> int:
+        return value if value < cap else cap
 
     class QueryCost(ValidationRule):
         def __init__(self, context) -> None:  # noqa: ANN001 - graphql-core's ValidationContext
             super().__init__(context)
-            self.fragment_costs: dict[str, int] = {}
+            self.fragment_costs: dict[str, tuple[int, int]] = {}
             self.fragments_entered: set[str] = set()
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: object) -> None:
             root = self.context.schema.get_root_type(node.operation)
             if root is None:
                 return
-            cost = self.selection_cost(root, node.selection_set, None)
+            cost = _at_page(self.selection_cost(root, node.selection_set), None, capped)
             if cost > max_cost:
                 name = f"operation {node.name.value!r}" if node.name else "the query"
                 self.report_error(GraphQLError(
@@ -130,53 +166,64 @@ def query_cost_rule(max_cost: int) -> type[ValidationRule]:
                     node,
                 ))
 
-        def selection_cost(self, parent: GraphQLNamedType, selection_set: SelectionSetNode | None,
-                           page: int | None) -> int:
-            if selection_set is None:
-                return 0
-            total = 0
-            for selection in selection_set.selections:
+        def selection_cost(self, parent: GraphQLNamedType, selection_set: SelectionSetNode | None) -> tuple[int, int]:
+            """(fixed, paged): the selection costs `fixed + paged × page` inside a connection of `page` items."""
+            fixed = paged = 0
+            for selection in selection_set.selections if selection_set else ():
                 if isinstance(selection, FieldNode):
-                    total += self.field_cost(parent, selection, page)
+                    field_fixed, field_paged = self.field_cost(parent, selection)
                 elif isinstance(selection, InlineFragmentNode):
                     condition = selection.type_condition
                     target = self.context.schema.get_type(condition.name.value) if condition else parent
-                    total += self.selection_cost(target or parent, selection.selection_set, page)
+                    field_fixed, field_paged = self.selection_cost(target or parent, selection.selection_set)
                 elif isinstance(selection, FragmentSpreadNode):
-                    total += self.fragment_cost(selection.name.value)
-                if total > max_cost:
-                    return total  # enough to refuse; do not walk the rest
-            return total
+                    field_fixed, field_paged = self.fragment_cost(selection.name.value)
+                else:
+                    continue
+                fixed, paged = capped(fixed + field_fixed), capped(paged + field_paged)
+            return fixed, paged
 
-        def fragment_cost(self, name: str) -> int:
-            """A fragment's cost, computed once (a fragment used many times is not walked again)."""
+        def fragment_cost(self, name: str) -> tuple[int, int]:
+            """A fragment's (fixed, paged) cost, computed once: the spread supplies the page."""
             if name in self.fragment_costs:
                 return self.fragment_costs[name]
             fragment = self.context.get_fragment(name)
             if fragment is None or name in self.fragments_entered:
-                return 0  # unknown or cyclic: other rules report those
+                return 0, 0  # unknown or cyclic: other rules report those
             self.fragments_entered.add(name)
             target = self.context.schema.get_type(fragment.type_condition.name.value)
-            cost = self.selection_cost(target, fragment.selection_set, None) if target else 0
+            cost = self.selection_cost(target, fragment.selection_set) if target else (0, 0)
             self.fragments_entered.discard(name)
             self.fragment_costs[name] = cost
             return cost
 
-        def field_cost(self, parent: GraphQLNamedType, node: FieldNode, page: int | None) -> int:
+        def field_cost(self, parent: GraphQLNamedType, node: FieldNode) -> tuple[int, int]:
             fields = getattr(parent, "fields", None)
             field: GraphQLField | None = fields.get(node.name.value) if fields else None
             if node.name.value.startswith("__") or field is None:
-                return 1  # introspection, or an unknown field (reported by another rule)
+                return 1, 0  # introspection, or an unknown field (reported by another rule)
             named = get_named_type(field.type)
-            size = _size_argument(node)
+            size = _size_argument(node, field)
+            below = self.selection_cost(named, node.selection_set)
             if is_list_type(get_nullable_type(field.type)):
-                multiplier = size if size is not None else page if page is not None else LIST_SIZE_GUESS
-                return 1 + multiplier * self.selection_cost(named, node.selection_set, None)
-            if size is None and _is_connection(named):
-                size = DEFAULT_PAGE_SIZE
-            return 1 + self.selection_cost(named, node.selection_set, size)
+                each = _at_page(below, None, capped)
+                if size is None and _is_connection(parent):
+                    return 1, each  # a connection's `edges`: as many as the connection's page
+                if size is None:
+                    size = list_bounds.get((parent.name, node.name.value), LIST_SIZE_GUESS)
+                return capped(1 + size * each), 0
+            if _is_connection(named):
+                return capped(1 + _at_page(below, DEFAULT_PAGE_SIZE if size is None else size, capped)), 0
+            return capped(1 + _at_page(below, None, capped)), 0
 
     return QueryCost
+
+
+def _at_page(cost: tuple[int, int], page: int | None, capped) -> int:  # noqa: ANN001
+    """A (fixed, paged) cost inside a connection of `page` items (None: not in a connection, which a
+    valid document never puts a connection's fields in; counted as the largest page to be safe)."""
+    fixed, paged = cost
+    return capped(fixed + paged * (MAX_PAGE_SIZE if page is None else page)) if paged else fixed
 
 
 class _FragmentMemo:
@@ -264,8 +311,9 @@ def _is_connection(named: GraphQLNamedType) -> bool:
     return isinstance(named, GraphQLObjectType) and "edges" in named.fields
 
 
-def _size_argument(node: FieldNode) -> int | None:
-    """The page size a field asks for: the smaller of `first`/`last`, or the number of `ids`."""
+def _size_argument(node: FieldNode, field: GraphQLField) -> int | None:
+    """The page size a field asks for: the smaller of `first`/`last` (a variable, or `null`, counts as
+    MAX_PAGE_SIZE), the number of `ids`, or else the default of its `first` argument (`relatedTags`: 10)."""
     sizes: list[int] = []
     for argument in node.arguments or ():
         name, value = argument.name.value, argument.value
@@ -273,4 +321,8 @@ def _size_argument(node: FieldNode) -> int | None:
             sizes.append(max(0, int(value.value)) if isinstance(value, IntValueNode) else MAX_PAGE_SIZE)
         elif name == "ids":
             sizes.append(len(value.values) if isinstance(value, ListValueNode) else MAX_PAGE_SIZE)
+    if not sizes:
+        default = getattr(field.args.get("first"), "default_value", None)
+        if isinstance(default, int) and not isinstance(default, bool):
+            sizes.append(max(0, default))
     return min(sizes) if sizes else None

@@ -13,6 +13,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import time
 from typing import Any
 
 import orjson
@@ -31,11 +35,13 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from newsgraph.api import ARCHIVE, QueryLimits, build_schema
 from newsgraph.api.auth import FORBIDDEN, UNAUTHENTICATED
 from newsgraph.api.context import CREDENTIALS, HOLDER, TOKEN
+from newsgraph.api.limits import REQUEST_DEADLINE
 from newsgraph.api.errors import (
     BAD_USER_INPUT,
     GRAPHQL_PARSE_FAILED,
@@ -46,6 +52,7 @@ from newsgraph.holder import ArchiveHolder
 from newsgraph.playground import playground_response
 from newsgraph.server import caching, streams
 from newsgraph.server.errors import BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE, RequestRefused, refusal_of, refusal_response
+from newsgraph.server.executor import QueryThreads, is_query
 from newsgraph.server.persisted import PERSISTED_QUERY_NOT_IN_LIST, PersistedQueries, TrustedOnly
 from newsgraph.server.sockets import TextFrames, credentials_in
 
@@ -56,6 +63,7 @@ _STATUS_BY_CODE = {UNAUTHENTICATED: 401, FORBIDDEN: 403, PERSISTED_QUERY_NOT_IN_
 # Codes of errors raised before execution: parsing, validation, variables, choosing the operation, refusals
 NEVER_EXECUTED = {GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT, OPERATION_RESOLUTION_FAILURE,
                   UNAUTHENTICATED, FORBIDDEN, PERSISTED_QUERY_NOT_IN_LIST}
+ONE_AT_A_TIME = "one operation at a time"  # context key: the lock a request's operations take turns on
 _OPERATION_MEMBERS = {"query": str, "variables": dict, "operationName": str, "extensions": dict}
 
 
@@ -71,7 +79,7 @@ class NewsGraphQL(GraphQL):
 
     def __init__(self, holder: ArchiveHolder, limits: QueryLimits, *, token: str | None = None,
                  persisted: PersistedQueries | None = None, cors_origins: tuple[str, ...] = (),
-                 cache_max_age: int = 60) -> None:
+                 cache_max_age: int = 60, threads: QueryThreads | None = None) -> None:
         self.persisted = persisted or PersistedQueries()
         trusted = self.persisted.trusted
         extensions = [lambda: TrustedOnly(trusted)] if trusted is not None else []
@@ -80,6 +88,8 @@ class NewsGraphQL(GraphQL):
         self.holder = holder
         self.token = token
         self.cache_max_age = cache_max_age
+        self.limits = limits
+        self.threads = threads or QueryThreads(threads=2, max_waiting=32)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,8 +124,25 @@ class NewsGraphQL(GraphQL):
         return await playground_response(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> dict[str, Any]:
-        return {"request": request, "response": response, ARCHIVE: self.holder.current(), HOLDER: self.holder,
-                TOKEN: self.token, CREDENTIALS: request.headers.get("authorization")}
+        context = {"request": request, "response": response, ARCHIVE: self.holder.current(), HOLDER: self.holder,
+                   TOKEN: self.token, CREDENTIALS: request.headers.get("authorization")}
+        if not self.is_websocket_request(request):
+            context[ONE_AT_A_TIME] = asyncio.Lock()  # a batch's operations run one after another, on one thread
+            if self.limits.query_timeout:
+                context[REQUEST_DEADLINE] = time.monotonic() + self.limits.query_timeout  # one budget, batch included
+        return context
+
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response, context: Any,
+                             root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
+        """A query runs on a worker thread (server.executor); mutations, and anything unparsable, as Strawberry runs them."""
+        if request_data.query is None or not is_query(request_data.query, request_data.operation_name):
+            return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                                request_data)
+        async with context.get(ONE_AT_A_TIME) or contextlib.nullcontext():
+            return await self.threads.run(functools.partial(
+                self.schema.execute_sync, request_data.query, variable_values=request_data.variables,
+                context_value=context, root_value=root_value, operation_name=request_data.operation_name,
+                allowed_operation_types={OperationType.QUERY}, operation_extensions=request_data.extensions))
 
     async def on_ws_connect(self, context: dict[str, Any]) -> UnsetType:
         """A browser cannot set headers on a socket: its token comes in connectionParams (`Authorization`)."""
