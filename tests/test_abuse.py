@@ -83,10 +83,13 @@ def test_a_cost_bomb_is_refused_in_milliseconds(api: ApiClient, query: str) -> N
 
 
 def test_the_queries_a_frontend_sends_are_well_under_the_cost_limit(api: ApiClient) -> None:
-    query = """query ($first: Int) { events(first: $first) { totalCount edges { cursor node { id path date headline
+    # A page of 20 costs 64,023 at the bounds of what an event may hold (100 related links of 20 context
+    # tags, …). 100 events with all that may resolve 320,103 fields and are refused; so is `first: $first`
+    # (a variable counts as the largest page, 100: validation does not see its value).
+    query = """{ events(first: 20) { totalCount edges { cursor node { id path date headline
       summaryHtml coverImage sources { name url domain } tags { name slug eventCount }
       related { path headline date context { name } event { id path headline } } } } } }"""
-    assert api.data(query, {"first": 100})["events"]["totalCount"] > 0
+    assert api.data(query)["events"]["totalCount"] > 0
 
 
 @pytest.mark.parametrize(("query", "words"), [
@@ -234,12 +237,14 @@ def test_a_query_past_the_time_limit_stops_with_one_clear_error(impatient_api: A
     }]
 
 
-def test_each_operation_of_a_batch_has_its_own_time_limit(impatient_api: ApiClient) -> None:
+def test_a_batch_shares_one_time_budget(impatient_api: ApiClient) -> None:
+    """Eight bombs in one request take one budget, not eight: operations run in turn and the budget is the request's,
+    so even the trivial operation after them finds it spent."""
     body = _body(impatient_api.request("POST", "/graphql", json=[
-        {"query": "{ stats { events } }"}, {"query": RELATED_BOMB}, {"query": "{ stats { tags } }"},
+        {"query": "{ stats { events } }"}, *[{"query": RELATED_BOMB}] * 8, {"query": "{ stats { tags } }"},
     ]))
-    assert body[0]["data"]["stats"]["events"] > 0 and body[2]["data"]["stats"]["tags"] > 0
-    assert body[1]["errors"][0]["extensions"]["code"] == "QUERY_TIMEOUT"
+    assert body[0]["data"]["stats"]["events"] > 0
+    assert [answer["errors"][0]["extensions"]["code"] for answer in body[1:]] == ["QUERY_TIMEOUT"] * 9
 
 
 def test_the_limits_are_set_from_the_serve_command(tmp_path) -> None:
