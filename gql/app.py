@@ -54,11 +54,11 @@ def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -
     trusted = TrustedDocuments.load(settings.trusted_documents) if settings.trusted_documents else None
     graphql = NewsGraphQL(holder, settings.limits, token=settings.token, persisted=PersistedQueries(trusted),
                           cors_origins=settings.cors_origins, cache_max_age=settings.cache_max_age,
-                          threads=QueryThreads(QUERY_THREADS, settings.max_waiting_queries))
+                          threads=QueryThreads(QUERY_THREADS, settings.max_waiting_queries),
+                          max_message_bytes=settings.max_body_bytes)
 
     async def healthz(request: Request) -> JSONResponse:
-        archive = holder.current()
-        return JSONResponse({"status": "ok", "events": len(archive.events), "loadedAt": holder.loaded_at})
+        return JSONResponse(holder.health())  # 200 even when degraded: the last good archive is still served
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

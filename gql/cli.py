@@ -146,6 +146,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     """
     import uvicorn
 
+    from newsgraph.server.timeouts import TimedRequests
     from newsgraph.serving import SETTINGS_VARIABLE, refresh_store, start_watcher
     from newsgraph.workers import reserve_port, spreads_connections, supervise
 
@@ -196,7 +197,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     try:
         if reserved is not None:
             sys.exit(supervise(app, reserved, workers))
-        uvicorn.run(app, factory=True, host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run(app, factory=True, host=host, port=port, workers=workers, log_level="info", http=TimedRequests)
     finally:
         if stop_watching:
             stop_watching.set()

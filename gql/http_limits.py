@@ -1,9 +1,22 @@
-"""ASGI middleware that refuses request bodies over a size limit with 413, before any parsing."""
+"""ASGI middleware that refuses request bodies over a size limit with 413, before any parsing.
+
+A client that writes its whole body before reading (Python's urllib, curl without
+`Expect`) would see a connection reset instead of the 413 if the server closed while
+it was still sending. So, as nginx's lingering close does, the rest of the body is
+read and dropped first, up to DRAIN_BYTES and DRAIN_SECONDS; past those the
+connection is closed anyway.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DRAIN_BYTES = 64 * 1024 * 1024
+DRAIN_SECONDS = 10.0
 
 
 class BodyTooLarge(Exception):
@@ -23,16 +36,19 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers", ())).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _drain(receive)
             await self._refuse(send)
             return
         received = 0
         started = False
+        finished = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, finished
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                finished = not message.get("more_body", False)
                 if received > self.max_bytes:
                     raise BodyTooLarge
             return message
@@ -46,6 +62,8 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
+                if not finished:
+                    await _drain(receive)
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
@@ -54,5 +72,22 @@ class BodySizeLimit:
                          "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
         )
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop what is left of the request body, within DRAIN_BYTES and DRAIN_SECONDS."""
+    ends = time.monotonic() + DRAIN_SECONDS
+    drained = 0
+    while drained < DRAIN_BYTES:
+        try:
+            message = await asyncio.wait_for(receive(), timeout=max(0.0, ends - time.monotonic()))
+        except TimeoutError:
+            return
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return

@@ -25,6 +25,8 @@ from multiprocessing.process import BaseProcess
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG, STARTUP_FAILURE
 
+from newsgraph.server.timeouts import TimedRequests
+
 logger = logging.getLogger("uvicorn.error")
 
 ORPHAN_GRACE_SECONDS = 10.0  # how long a worker left without its supervisor may take to shut down gracefully
@@ -107,7 +109,7 @@ def _serve(app: str, host: str, port: int, supervisor: int) -> None:
     """A worker process: bind its own socket, build the app, and let uvicorn listen and serve."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the supervisor stops us
     _shut_down_without(supervisor)
-    config = uvicorn.Config(app, factory=True, host=host, port=port, log_level="info")
+    config = uvicorn.Config(app, factory=True, host=host, port=port, log_level="info", http=TimedRequests)
     try:  # whatever fails here would fail the same way in a replacement
         sock = _reuseport_socket(host, port)  # it listens once the app is built, in uvicorn's startup
         config.load()

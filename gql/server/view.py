@@ -79,7 +79,8 @@ class NewsGraphQL(GraphQL):
 
     def __init__(self, holder: ArchiveHolder, limits: QueryLimits, *, token: str | None = None,
                  persisted: PersistedQueries | None = None, cors_origins: tuple[str, ...] = (),
-                 cache_max_age: int = 60, threads: QueryThreads | None = None) -> None:
+                 cache_max_age: int = 60, threads: QueryThreads | None = None,
+                 max_message_bytes: int = 1_000_000) -> None:
         self.persisted = persisted or PersistedQueries()
         trusted = self.persisted.trusted
         extensions = [lambda: TrustedOnly(trusted)] if trusted is not None else []
@@ -89,6 +90,7 @@ class NewsGraphQL(GraphQL):
         self.token = token
         self.cache_max_age = cache_max_age
         self.limits = limits
+        self.max_message_bytes = max_message_bytes  # one WebSocket message, as the HTTP body limit
         self.threads = threads or QueryThreads(threads=2, max_waiting=32)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
