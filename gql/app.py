@@ -46,6 +46,7 @@ class ServerSettings:
     cache_max_age: int = 60  # seconds a GET query's answer may be reused (Cache-Control: public, max-age)
     trusted_documents: Path | None = None  # only these operations run (a directory of .graphql files or a manifest)
     max_waiting_queries: int = 32  # query operations running or queued at once; more get 503 SERVER_BUSY
+    max_response_bytes: int = 8_000_000  # a larger answer is replaced by a RESPONSE_TOO_LARGE error
 
 
 def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -> Starlette:
@@ -55,7 +56,7 @@ def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -
     graphql = NewsGraphQL(holder, settings.limits, token=settings.token, persisted=PersistedQueries(trusted),
                           cors_origins=settings.cors_origins, cache_max_age=settings.cache_max_age,
                           threads=QueryThreads(QUERY_THREADS, settings.max_waiting_queries),
-                          max_message_bytes=settings.max_body_bytes)
+                          max_message_bytes=settings.max_body_bytes, max_response_bytes=settings.max_response_bytes)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse(holder.health())  # 200 even when degraded: the last good archive is still served

@@ -134,10 +134,12 @@ def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:
               help="Seconds a query may run before it is stopped with QUERY_TIMEOUT; 0: no limit.")
 @click.option("--max-waiting-queries", type=click.IntRange(min=1), default=32, show_default=True,
               help="Query operations running or queued at once per worker; more get 503 SERVER_BUSY with Retry-After.")
+@click.option("--max-response-bytes", type=click.IntRange(min=1), default=8_000_000, show_default=True,
+              help="Larger answers are replaced by a RESPONSE_TOO_LARGE error.")
 @click.option("--watch", is_flag=True, help="Reload when markdown files under --data change (added, edited, removed).")
 def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
           cors_headers: tuple[str, ...], cache_max_age: int, trusted_documents: Path | None, max_depth: int, max_aliases: int, max_tokens: int, max_batch: int, max_body_bytes: int,
-          no_introspection: bool, max_waiting_queries: int, watch: bool, max_cost: int, query_timeout: float) -> None:
+          no_introspection: bool, max_waiting_queries: int, max_response_bytes: int, watch: bool, max_cost: int, query_timeout: float) -> None:
     """Serve the archive at http://HOST:PORT/graphql (GraphiQL in a browser).
 
     The server follows its store: a `newsgraph load` from another process is picked
@@ -176,6 +178,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
         "cors_headers": [header.lower() for header in cors_headers],
         "cache_max_age": cache_max_age,
         "max_waiting_queries": max_waiting_queries,
+        "max_response_bytes": max_response_bytes,
         "trusted_documents": str(trusted_documents.resolve()) if trusted_documents else None,
         "max_depth": max_depth,
         "max_aliases": max_aliases,

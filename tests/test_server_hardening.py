@@ -5,6 +5,7 @@ the server keeps answering everyone else."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -18,9 +19,11 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError
 
+from newsgraph.app import ServerSettings, create_app
 from newsgraph.server import timeouts
+from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
-from tests.support import running_server
+from tests.support import ApiClient, running_server
 
 WORDS = " ".join(f"{letter}*" for letter in "abcdefghijklmnopqrstuvwxyz")
 HEAVY_ALIAS = 'e{i}: events(first: 100) {{ edges {{ node {{ relatedBy(first: 0, filter: {{text: "{words}"}}) ' \
@@ -134,3 +137,35 @@ def test_invalid_socket_messages_close_with_4400_and_a_reason(server: str, messa
 
 def test_the_server_is_still_healthy_after_all_of_it(server: str) -> None:
     assert httpx.get(server + "/healthz", timeout=5).json()["status"] == "ok"
+
+
+def test_an_answer_over_the_response_limit_is_replaced_by_a_coded_error(bundled_store: EventStore) -> None:
+    api = ApiClient(create_app(bundled_store, ServerSettings(reload_interval=0, max_response_bytes=20_000)))
+    page = "{ events(first: 100) { edges { node { path headline summary } } } }"
+    body = api.request("POST", "/graphql", json={"query": page}).json()
+    assert body["data"] is None  # it executed: data is there, null
+    assert body["errors"][0]["extensions"]["code"] == "RESPONSE_TOO_LARGE"
+    assert "over the limit of 20,000" in body["errors"][0]["message"]
+    assert api.data("{ stats { events } }") == {"stats": {"events": 214}}  # small answers are untouched
+
+
+def test_an_answer_the_client_never_reads_is_dropped(server: str) -> None:
+    """A client that asks for a large page and never reads it does not keep it in the server's memory: after
+    WRITE_SECONDS the connection is dropped, so the client can read only what its socket had buffered."""
+    host, port = server.removeprefix("http://").split(":")
+    page = "events(first: 100) { edges { node { path headline summary summaryHtml related { path headline } } } }"
+    query = json.dumps({"query": "{ " + " ".join(f"p{i}: {page}" for i in range(30)) + " }"}).encode()  # ~7 MB
+    with socket.socket() as lazy:
+        lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+        lazy.connect((host, int(port)))
+        lazy.sendall(b"POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                     b"content-length: %d\r\n\r\n%s" % (len(query), query))
+        time.sleep(timeouts.WRITE_SECONDS + 3)
+        lazy.settimeout(5)
+        received = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := lazy.recv(65536):
+                received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    assert len(body) < length, "the whole answer was still waiting for the client"

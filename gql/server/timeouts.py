@@ -1,11 +1,14 @@
-"""Slow clients: a request's headers must arrive within HEADER_SECONDS, its body within BODY_SECONDS.
+"""Slow clients: a request's headers must arrive within HEADER_SECONDS, its body within BODY_SECONDS, and a
+response must be read within WRITE_SECONDS of being written.
 
 uvicorn times out idle keep-alive connections but not a request that trickles in: 20
 sockets sending one header byte every 5 s held 20 connections open for minutes
 (slowloris). This protocol arms a timer when a request begins and again when its
 headers are in, and answers 408 and closes the connection when it fires. WebSocket
 upgrades and requests whose body has arrived are not timed (the application's own
-limits apply there).
+limits apply there). A response still unread WRITE_SECONDS after it was written is
+dropped with the connection: asyncio would otherwise keep it in memory for as long
+as the client keeps the connection open without reading.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEADER_SECONDS = 10.0
 BODY_SECONDS = 30.0
+WRITE_SECONDS = 10.0
 _BODY = b'{"errors":[{"message":"the request did not arrive in time","extensions":{"code":"REQUEST_TIMEOUT"}}]}'
 REQUEST_TIMEOUT = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
                    b"content-length: %d\r\n\r\n%s" % (len(_BODY), _BODY))
@@ -41,6 +45,15 @@ class TimedRequests(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.transport.get_write_buffer_size():
+            self.loop.call_later(WRITE_SECONDS, self._drop_if_unread)
+
+    def _drop_if_unread(self) -> None:
+        if self.transport.get_write_buffer_size():
+            self.transport.abort()
 
     def handle_websocket_upgrade(self) -> None:
         self._disarm()

@@ -80,7 +80,7 @@ class NewsGraphQL(GraphQL):
     def __init__(self, holder: ArchiveHolder, limits: QueryLimits, *, token: str | None = None,
                  persisted: PersistedQueries | None = None, cors_origins: tuple[str, ...] = (),
                  cache_max_age: int = 60, threads: QueryThreads | None = None,
-                 max_message_bytes: int = 1_000_000) -> None:
+                 max_message_bytes: int = 1_000_000, max_response_bytes: int = 8_000_000) -> None:
         self.persisted = persisted or PersistedQueries()
         trusted = self.persisted.trusted
         extensions = [lambda: TrustedOnly(trusted)] if trusted is not None else []
@@ -91,6 +91,7 @@ class NewsGraphQL(GraphQL):
         self.cache_max_age = cache_max_age
         self.limits = limits
         self.max_message_bytes = max_message_bytes  # one WebSocket message, as the HTTP body limit
+        self.max_response_bytes = max_response_bytes
         self.threads = threads or QueryThreads(threads=2, max_waiting=32)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -207,6 +208,9 @@ class NewsGraphQL(GraphQL):
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
+        if len(response.body) > self.max_response_bytes:
+            response_data = _too_large(len(response.body), self.max_response_bytes, batch=isinstance(response_data, list))
+            response = super().create_response(response_data, sub_response)
         single = isinstance(response_data, dict)
         if sub_response.wants_graphql_response:
             response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
@@ -219,6 +223,17 @@ class NewsGraphQL(GraphQL):
         else:
             response.headers.update(caching.NOT_CACHEABLE)
         return response
+
+
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+
+
+def _too_large(size: int, limit: int, batch: bool) -> GraphQLHTTPResponse:
+    """What is sent instead of an answer over the size limit: it executed, so `data` is there, null."""
+    what = "the batch's answers" if batch else "the answer"
+    return {"data": None, "errors": [{
+        "message": f"{what} would be {size:,} bytes, over the limit of {limit:,}: ask for fewer items or fields",
+        "extensions": {"code": RESPONSE_TOO_LARGE}}]}
 
 
 def _before_execution(error: GraphQLError) -> bool:
