@@ -23,12 +23,10 @@ from newsgraph.app import ServerSettings, create_app
 from newsgraph.server import timeouts
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
+from tests.test_abuse import CONNECTION_BOMB
 from tests.support import ApiClient, running_server
 
-WORDS = " ".join(f"{letter}*" for letter in "abcdefghijklmnopqrstuvwxyz")
-HEAVY_ALIAS = 'e{i}: events(first: 100) {{ edges {{ node {{ relatedBy(first: 0, filter: {{text: "{words}"}}) ' \
-              '{{ totalCount }} }} }} }}'
-HEAVY = "{ " + " ".join(HEAVY_ALIAS.format(i=i, words=WORDS) for i in range(50)) + " }"
+HEAVY = CONNECTION_BOMB  # allowed with --max-cost 0, and runs for many seconds unbounded
 
 
 @pytest.fixture(scope="module")

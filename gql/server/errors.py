@@ -13,9 +13,16 @@ import orjson
 from cross_web import HTTPException
 from starlette.responses import Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from newsgraph.api.errors import OPERATION_RESOLUTION_FAILURE
+from newsgraph.api.auth import FORBIDDEN, UNAUTHENTICATED
+from newsgraph.api.errors import (
+    BAD_USER_INPUT,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    OPERATION_RESOLUTION_FAILURE,
+)
 
 BAD_REQUEST = "BAD_REQUEST"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
@@ -23,6 +30,10 @@ UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
 STREAM_REQUIRED = "STREAM_REQUIRED"
 NOT_FOUND = "NOT_FOUND"
 
+PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
+# Codes of errors raised before execution: parsing, validation, variables, choosing the operation, refusals
+NEVER_EXECUTED = {GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT, OPERATION_RESOLUTION_FAILURE,
+                  UNAUTHENTICATED, FORBIDDEN, PERSISTED_QUERY_NOT_IN_LIST}
 _CODE_BY_STATUS = {400: BAD_REQUEST, 404: NOT_FOUND, 405: METHOD_NOT_ALLOWED, 415: UNSUPPORTED_MEDIA_TYPE}
 STREAMING_HINT = (
     "subscriptions stream: send `Accept: text/event-stream` (GraphQL over SSE), "
@@ -64,3 +75,10 @@ def error_body(message: str, code: str) -> bytes:
 def refusal_response(refusal: RequestRefused, media_type: str = "application/json") -> Response:
     return Response(error_body(refusal.reason, refusal.code), status_code=refusal.status_code,
                     media_type=media_type, headers={"cache-control": "no-store", **refusal.headers})
+
+
+def never_executed(result: ExecutionResult) -> bool:
+    """Whether a result's errors stopped it before anything executed: no data, and only path-less errors of the
+    NEVER_EXECUTED codes (a timeout has no path either, but ran). The spec then wants no `data` entry."""
+    return result.data is None and bool(result.errors) and all(
+        error.path is None and (error.extensions or {}).get("code") in NEVER_EXECUTED for error in result.errors)

@@ -15,13 +15,17 @@ import asyncio
 import contextvars
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import OperationType as NodeOperation
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
-from newsgraph.server.errors import RequestRefused
+from newsgraph.server.errors import RequestRefused, never_executed
 
 SERVER_BUSY = "SERVER_BUSY"
 RETRY_AFTER_SECONDS = 1
@@ -46,7 +50,7 @@ def is_query(text: str, operation_name: str | None) -> bool:
     operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
     chosen = [node for node in operations
               if operation_name is None or (node.name is not None and node.name.value == operation_name)]
-    return bool(chosen) and chosen[0].operation is OperationType.QUERY
+    return bool(chosen) and chosen[0].operation is NodeOperation.QUERY
 
 
 class QueryThreads:
@@ -72,3 +76,38 @@ class QueryThreads:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class OffLoopStreams:
+    """The schema, with `stream` running a query on the worker threads: how WebSocket and SSE run operations.
+
+    Everything else is the schema's own. A query's one result is yielded as `stream` would
+    (a PreExecutionError when nothing executed, which graphql-transport-ws sends as `error`).
+    """
+
+    def __init__(self, schema: Any, threads: QueryThreads) -> None:
+        self._schema = schema
+        self._threads = threads
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._schema, name)
+
+    async def stream(self, query: str | None, variable_values: dict[str, Any] | None = None,  # noqa: PLR0913
+                     context_value: Any = None, root_value: Any = None, operation_name: str | None = None,
+                     operation_extensions: dict[str, Any] | None = None,
+                     allowed_operation_types: Iterable[OperationType] | None = None) -> AsyncIterator[ExecutionResult]:
+        allowed = set(allowed_operation_types or OperationType)
+        if query is None or OperationType.QUERY not in allowed or not is_query(query, operation_name):
+            return await self._schema.stream(query, variable_values, context_value, root_value, operation_name,
+                                             operation_extensions, allowed_operation_types)
+        result = await self._threads.run(functools.partial(
+            self._schema.execute_sync, query, variable_values=variable_values, context_value=context_value,
+            root_value=root_value, operation_name=operation_name, allowed_operation_types={OperationType.QUERY},
+            operation_extensions=operation_extensions))
+        if never_executed(result):
+            result = PreExecutionError(data=None, errors=result.errors, extensions=result.extensions)
+        return _once(result)
+
+
+async def _once(result: ExecutionResult) -> AsyncGenerator[ExecutionResult, None]:
+    yield result

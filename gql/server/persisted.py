@@ -27,10 +27,9 @@ from graphql import DocumentNode, FieldNode, GraphQLError, GraphQLSyntaxError, O
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLRequestData
 
-from newsgraph.server.errors import BAD_REQUEST, RequestRefused
+from newsgraph.server.errors import BAD_REQUEST, PERSISTED_QUERY_NOT_IN_LIST, RequestRefused
 
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
 DEFAULT_APQ_BYTES = 16_000_000
 
 

@@ -21,7 +21,6 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -42,27 +41,26 @@ from newsgraph.api import ARCHIVE, QueryLimits, build_schema
 from newsgraph.api.auth import FORBIDDEN, UNAUTHENTICATED
 from newsgraph.api.context import CREDENTIALS, HOLDER, TOKEN
 from newsgraph.api.limits import REQUEST_DEADLINE
-from newsgraph.api.errors import (
-    BAD_USER_INPUT,
-    GRAPHQL_PARSE_FAILED,
-    GRAPHQL_VALIDATION_FAILED,
-    OPERATION_RESOLUTION_FAILURE,
-)
 from newsgraph.holder import ArchiveHolder
 from newsgraph.playground import playground_response
 from newsgraph.server import caching, streams
-from newsgraph.server.errors import BAD_REQUEST, UNSUPPORTED_MEDIA_TYPE, RequestRefused, refusal_of, refusal_response
-from newsgraph.server.executor import QueryThreads, is_query
-from newsgraph.server.persisted import PERSISTED_QUERY_NOT_IN_LIST, PersistedQueries, TrustedOnly
+from newsgraph.server.errors import (
+    BAD_REQUEST,
+    PERSISTED_QUERY_NOT_IN_LIST,
+    UNSUPPORTED_MEDIA_TYPE,
+    RequestRefused,
+    never_executed,
+    refusal_of,
+    refusal_response,
+)
+from newsgraph.server.executor import OffLoopStreams, QueryThreads, is_query
+from newsgraph.server.persisted import PersistedQueries, TrustedOnly
 from newsgraph.server.sockets import TextFrames, credentials_in
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 TRANSPORTS = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL)
 # Under graphql-response+json, the status of a request refused before execution, by its error's code
 _STATUS_BY_CODE = {UNAUTHENTICATED: 401, FORBIDDEN: 403, PERSISTED_QUERY_NOT_IN_LIST: 403}
-# Codes of errors raised before execution: parsing, validation, variables, choosing the operation, refusals
-NEVER_EXECUTED = {GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT, OPERATION_RESOLUTION_FAILURE,
-                  UNAUTHENTICATED, FORBIDDEN, PERSISTED_QUERY_NOT_IN_LIST}
 ONE_AT_A_TIME = "one operation at a time"  # context key: the lock a request's operations take turns on
 _OPERATION_MEMBERS = {"query": str, "variables": dict, "operationName": str, "extensions": dict}
 
@@ -93,6 +91,7 @@ class NewsGraphQL(GraphQL):
         self.max_message_bytes = max_message_bytes  # one WebSocket message, as the HTTP body limit
         self.max_response_bytes = max_response_bytes
         self.threads = threads or QueryThreads(threads=2, max_waiting=32)
+        self.schema = OffLoopStreams(self.schema, self.threads)  # queries over WebSocket and SSE on the threads too
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -202,7 +201,7 @@ class NewsGraphQL(GraphQL):
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         """The spec's result: no `data` entry when the request never executed (errors before execution have no path)."""
         response = process_result(result)
-        if result.data is None and result.errors and all(_before_execution(error) for error in result.errors):
+        if never_executed(result):
             del response["data"]
         return response
 
@@ -234,11 +233,6 @@ def _too_large(size: int, limit: int, batch: bool) -> GraphQLHTTPResponse:
     return {"data": None, "errors": [{
         "message": f"{what} would be {size:,} bytes, over the limit of {limit:,}: ask for fewer items or fields",
         "extensions": {"code": RESPONSE_TOO_LARGE}}]}
-
-
-def _before_execution(error: GraphQLError) -> bool:
-    """Whether an error stopped the request before anything executed (a timeout has no path, but ran)."""
-    return error.path is None and (error.extensions or {}).get("code") in NEVER_EXECUTED
 
 
 class _MediaTypeFolded:
