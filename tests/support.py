@@ -11,8 +11,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -77,10 +78,30 @@ def newsgraph(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
     )
 
 
+@dataclass
+class ServerProcess:
+    """A running `newsgraph serve`: its base URL, its process, and what it has logged so far."""
+
+    url: str
+    process: subprocess.Popen
+    _log: IO[str]
+
+    def log(self) -> str:
+        self._log.flush()
+        self._log.seek(0)
+        return self._log.read()
+
+    def rss_bytes(self) -> int:
+        """The server's resident memory now (Linux: VmRSS of /proc/PID/status)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text(encoding="utf-8")
+        kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
+        return int(kilobytes) * 1024
+
+
 @contextlib.contextmanager
-def running_server(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
-                   startup_timeout: float = 60) -> Iterator[str]:
-    """`newsgraph serve` in a real uvicorn process on a free port; yields its base URL."""
+def server_process(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
+                   startup_timeout: float = 60) -> Iterator[ServerProcess]:
+    """`newsgraph serve` in a real uvicorn process on a free port, once it answers /healthz."""
     port = free_port()
     log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty server never blocks on it
     process = subprocess.Popen(
@@ -100,7 +121,15 @@ def running_server(*args: str, cwd: Path = REPO, env: dict[str, str] | None = No
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not answer /healthz in time")
             time.sleep(0.1)
-        yield base
+        yield ServerProcess(base, process, log)
     finally:
         stop_process(process)
         log.close()
+
+
+@contextlib.contextmanager
+def running_server(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None,
+                   startup_timeout: float = 60) -> Iterator[str]:
+    """`newsgraph serve` in a real uvicorn process on a free port; yields its base URL."""
+    with server_process(*args, cwd=cwd, env=env, startup_timeout=startup_timeout) as server:
+        yield server.url
