@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from newsgraph.api import QueryLimits
 from newsgraph.app import ServerSettings, create_app
 from newsgraph.loader import load_files, load_texts
 from newsgraph.parse import parse_event
@@ -54,9 +55,14 @@ def app_over(store: EventStore) -> ApiClient:
 
 
 @pytest.fixture(scope="module")
-def events(api: ApiClient) -> dict[str, dict[str, Any]]:
-    """Every event with every field, paged through over HTTP."""
-    walk = page_through(api, Listing("events", "events", node=EVENT_FIELDS), 100)
+def events(bundled_store: EventStore) -> dict[str, dict[str, Any]]:
+    """Every event with every field, paged through over HTTP.
+
+    With no cost limit: a page of 100 events with every list is costed at the most 100 events may
+    hold (364,608 fields: 100 related links of 20 context tags each, …), far over the default limit.
+    """
+    unlimited = ApiClient(create_app(bundled_store, ServerSettings(limits=QueryLimits(max_cost=None), reload_interval=0)))
+    walk = page_through(unlimited, Listing("events", "events", node=EVENT_FIELDS), 100)
     return {node["path"]: node for node in walk.nodes}
 
 

@@ -51,6 +51,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from newsgraph.api.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from newsgraph.archive.search import set_deadline_check
 from newsgraph.parse import ParseLimits
 
 log = logging.getLogger("newsgraph")
@@ -79,6 +80,9 @@ def check_deadline() -> None:
     current = _deadline.get()
     if current is not None and time.monotonic() > current[0]:
         raise QueryTimeout(current[1])
+
+
+set_deadline_check(check_deadline)  # the search index and snippets (pure: they cannot import this) call it in their loops
 
 
 class QueryDeadline(SchemaExtension):

@@ -33,9 +33,20 @@ _WEB_SCHEMES = ("http", "https")
 
 @dataclass(frozen=True)
 class ParseLimits:
-    """Bounds on one file's content; past them the file is rejected with a clear error."""
+    """Bounds on one file's content: past the size and item bounds the file is rejected with a clear error;
+    context tags past theirs are dropped with a warning (the event still loads).
 
-    max_items_per_section: int = 500
+    They also bound what one stored event can hold, which the query cost limit counts on
+    (`newsgraph.api.limits.query_cost_rule` costs `sources`, `related`, `tags` and a link's
+    `context` at these bounds): an event has at most `max_items_per_section` sources and
+    related links, each link at most `max_context_tags` context tags, and the event at most
+    `max_event_tags` tags (the union of its links' contexts, compared case-insensitively as
+    the archive compares them).
+    """
+
+    max_items_per_section: int = 100
+    max_context_tags: int = 20  # tags in one related link's `_Context: ..._`, as written (repeats dropped)
+    max_event_tags: int = 30  # distinct tags of one event (case-insensitive), the union of its links' contexts
 
 
 def parse_event(text: str, file: str = "<string>", limits: ParseLimits = ParseLimits()) -> ParseResult:
@@ -237,7 +248,12 @@ class _EventReader:
         if date is None:
             self.warn(line, f"related link is not an archive path (/news/YYYY/MM/D/slug.md): {href[:80]!r}")
             return
-        self.related.append((RelatedItem(path, headline, date, self._context(rest, line)), line))
+        context = self._context(rest, line)
+        limit = self.limits.max_context_tags
+        if len(context) > limit:
+            self.warn(line, f"related link has {len(context):,} context tags; the first {limit} are kept (the limit)")
+            context = context[:limit]
+        self.related.append((RelatedItem(path, headline, date, context), line))
 
     def _context(self, text: str, line: int) -> tuple[str, ...]:
         text = text.strip()
@@ -261,6 +277,7 @@ class _EventReader:
         if path.endswith("/.md"):
             self.reject(self.headline_line, "headline has no letters or digits to form a path from")
             return ParseResult(None, tuple(self.problems))
+        related = self._within_tag_limit(self._distinct_related(path))
         self._check_location(path)
         event = Event(
             path=path,
@@ -270,13 +287,13 @@ class _EventReader:
             summary_markdown="\n\n".join(markdown for _, markdown in self.summary_blocks),
             sources=tuple(self.sources),
             cover_image=self.cover_image,
-            related=self._distinct_related(path),
+            related=related,
         )
         return ParseResult(event, tuple(self.problems))
 
-    def _distinct_related(self, own_path: str) -> tuple[RelatedItem, ...]:
+    def _distinct_related(self, own_path: str) -> list[tuple[RelatedItem, int]]:
         seen: set[str] = set()
-        kept: list[RelatedItem] = []
+        kept: list[tuple[RelatedItem, int]] = []
         for item, line in self.related:
             if item.path == own_path:
                 self.warn(line, "related link points to the event itself, ignored")
@@ -284,7 +301,31 @@ class _EventReader:
                 self.warn(line, f"related link repeated, ignored: {item.path}")
             else:
                 seen.add(item.path)
-                kept.append(item)
+                kept.append((item, line))
+        return kept
+
+    def _within_tag_limit(self, related: list[tuple[RelatedItem, int]]) -> tuple[RelatedItem, ...]:
+        """The links, with context tags past the event's limit dropped (a warning at each link that loses some).
+
+        The event's tags are the union of the contexts of the links it keeps, compared
+        case-insensitively (`str.casefold`, the archive's tag key): exactly what the archive
+        will list as the event's tags. Tags already among them are always kept.
+        """
+        limit = self.limits.max_event_tags
+        tags: set[str] = set()
+        kept: list[RelatedItem] = []
+        for item, line in related:
+            context = []
+            for name in item.context:
+                key = name.casefold()
+                if key in tags or len(tags) < limit:
+                    tags.add(key)
+                    context.append(name)
+            if len(context) < len(item.context):
+                self.warn(line, f"an event has at most {limit} distinct tags: "
+                                f"{len(item.context) - len(context)} context tag(s) of this link are not kept")
+                item = item._replace(context=tuple(context))
+            kept.append(item)
         return tuple(kept)
 
     def _check_location(self, path: str) -> None:
