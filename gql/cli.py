@@ -128,7 +128,7 @@ def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:
 @click.option("--max-batch", type=click.IntRange(min=1), default=10, show_default=True, help="Operations in one batched request.")
 @click.option("--max-body-bytes", type=click.IntRange(min=1), default=1_000_000, show_default=True)
 @click.option("--no-introspection", is_flag=True, help="Refuse introspection queries (and so the playground's docs).")
-@click.option("--max-cost", type=click.IntRange(min=0), default=100_000, show_default=True,
+@click.option("--max-cost", type=click.IntRange(min=0), default=1_000_000, show_default=True,
               help="Most fields one query may resolve, estimated before it runs (page sizes multiplied); 0: no limit.")
 @click.option("--query-timeout", type=click.FloatRange(min=0), default=5.0, show_default=True,
               help="Seconds a query may run before it is stopped with QUERY_TIMEOUT; 0: no limit.")

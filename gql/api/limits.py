@@ -26,7 +26,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -43,6 +44,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationRule,
+    VariableNode,
     get_named_type,
     get_nullable_type,
     is_list_type,
@@ -116,15 +118,28 @@ class QueryDeadline(SchemaExtension):
             result.errors = [QueryTimeout(self.seconds)]
 
 
-def query_cost_rule(max_cost: int, bounds: ParseLimits = ParseLimits()) -> type[ValidationRule]:
+def page_values(variables: Mapping[str, Any] | None) -> tuple[tuple[str, int], ...]:
+    """What of a request's variables the cost depends on: its integers, and the length of its lists (`ids`).
+    A hashable key, so the cost of one text can be cached for each set of page sizes."""
+    values = []
+    for name, value in (variables or {}).items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            values.append((name, value))
+        elif isinstance(value, list):
+            values.append((name, len(value)))
+    return tuple(sorted(values))
+
+
+def query_cost_rule(max_cost: int, bounds: ParseLimits = ParseLimits(),
+                    variables: tuple[tuple[str, int], ...] = ()) -> type[ValidationRule]:
     """A validation rule refusing operations whose estimated cost is over `max_cost`.
 
     Cost: every field counts 1; a list multiplies what is under it by how many items it
     can hold:
     - a page size: `first`/`last` (the smaller of the two), the default page of a
       connection (DEFAULT_PAGE_SIZE), a list argument's default (`relatedTags`: 10), or
-      the number of `ids`. A variable counts as the largest page allowed (MAX_PAGE_SIZE):
-      validation runs before, and is cached apart from, the variables' values.
+      the number of `ids`. A variable counts at its value in `variables` (see `page_values`),
+      else at its default in the operation, else as the largest page allowed (MAX_PAGE_SIZE).
     - for the lists of a stored event, which have no page size, the most a document may
       hold (`bounds`, the parser's limits, so at load and import alike): `sources` and
       `related` at `max_items_per_section`, `tags` at `max_event_tags`, a related link's
@@ -151,16 +166,21 @@ def query_cost_rule(max_cost: int, bounds: ParseLimits = ParseLimits()) -> type[
     def capped(value: int) -> int:
         return value if value < cap else cap
 
+    given = dict(variables)
+
     class QueryCost(ValidationRule):
         def __init__(self, context) -> None:  # noqa: ANN001 - graphql-core's ValidationContext
             super().__init__(context)
             self.fragment_costs: dict[str, tuple[int, int]] = {}
             self.fragments_entered: set[str] = set()
+            self.values: dict[str, int] = {}
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: object) -> None:
             root = self.context.schema.get_root_type(node.operation)
             if root is None:
                 return
+            self.values = {**_literal_defaults(node), **given}
+            self.fragment_costs.clear()  # a fragment's cost depends on the operation's variables
             cost = _at_page(self.selection_cost(root, node.selection_set), None, capped)
             if cost > max_cost:
                 name = f"operation {node.name.value!r}" if node.name else "the query"
@@ -207,7 +227,7 @@ def query_cost_rule(max_cost: int, bounds: ParseLimits = ParseLimits()) -> type[
             if node.name.value.startswith("__") or field is None:
                 return 1, 0  # introspection, or an unknown field (reported by another rule)
             named = get_named_type(field.type)
-            size = _size_argument(node, field)
+            size = _size_argument(node, field, self.values)
             below = self.selection_cost(named, node.selection_set)
             if is_list_type(get_nullable_type(field.type)):
                 each = _at_page(below, None, capped)
@@ -315,16 +335,33 @@ def _is_connection(named: GraphQLNamedType) -> bool:
     return isinstance(named, GraphQLObjectType) and "edges" in named.fields
 
 
-def _size_argument(node: FieldNode, field: GraphQLField) -> int | None:
-    """The page size a field asks for: the smaller of `first`/`last` (a variable, or `null`, counts as
-    MAX_PAGE_SIZE), the number of `ids`, or else the default of its `first` argument (`relatedTags`: 10)."""
+def _literal_defaults(operation: OperationDefinitionNode) -> dict[str, int]:
+    """The operation's variables whose default is an integer or a list: `query ($first: Int = 10)`."""
+    defaults = {}
+    for definition in operation.variable_definitions or ():
+        default = definition.default_value
+        if isinstance(default, IntValueNode):
+            defaults[definition.variable.name.value] = int(default.value)
+        elif isinstance(default, ListValueNode):
+            defaults[definition.variable.name.value] = len(default.values)
+    return defaults
+
+
+def _size_argument(node: FieldNode, field: GraphQLField, values: Mapping[str, int]) -> int | None:
+    """The page size a field asks for: the smaller of `first`/`last` (a variable at its value, or MAX_PAGE_SIZE
+    when it has none; `null` too), the number of `ids`, or else the default of its `first` argument
+    (`relatedTags`: 10)."""
     sizes: list[int] = []
     for argument in node.arguments or ():
         name, value = argument.name.value, argument.value
-        if name in ("first", "last"):
-            sizes.append(max(0, int(value.value)) if isinstance(value, IntValueNode) else MAX_PAGE_SIZE)
+        if name not in ("first", "last", "ids"):
+            continue
+        if isinstance(value, VariableNode):
+            sizes.append(max(0, values.get(value.name.value, MAX_PAGE_SIZE)))
         elif name == "ids":
             sizes.append(len(value.values) if isinstance(value, ListValueNode) else MAX_PAGE_SIZE)
+        else:
+            sizes.append(max(0, int(value.value)) if isinstance(value, IntValueNode) else MAX_PAGE_SIZE)
     if not sizes:
         default = getattr(field.args.get("first"), "default_value", None)
         if isinstance(default, int) and not isinstance(default, bool):

@@ -13,8 +13,9 @@ options are the schema's), so the text names the same validation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache, partial
+from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, OperationDefinitionNode, parse
 from graphql.validation import ASTValidationRule
@@ -22,6 +23,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from newsgraph.api.errors import GRAPHQL_PARSE_FAILED, OPERATION_RESOLUTION_FAILURE
+from newsgraph.api.limits import page_values, query_cost_rule
 
 Rules = tuple[type[ASTValidationRule], ...]
 
@@ -47,19 +49,36 @@ def _validate(schema: GraphQLSchema, keyed: _ByText, rules: Rules) -> list[Graph
 
 
 class Preparation:
-    """What one schema's requests share: the parse and validation caches, the token limit, our rules."""
+    """What one schema's requests share: the parse and validation caches, the token limit, our rules.
 
-    def __init__(self, max_tokens: int, rules: Sequence[type[ASTValidationRule]], maxsize: int = 256) -> None:
+    The cost limit (`max_cost`) is checked after the other rules, with the request's page
+    sizes: a client's `events(first: $first)` costs what `$first` asks for. It is cached by
+    the text and those values (`limits.page_values`), so a paging client hits the cache.
+    """
+
+    def __init__(self, max_tokens: int, rules: Sequence[type[ASTValidationRule]], maxsize: int = 256,
+                 max_cost: int | None = None) -> None:
         self.rules: Rules = tuple(rules)
+        self.max_cost = max_cost
         self.parse = lru_cache(maxsize)(partial(parse, max_tokens=max_tokens))
         self._validate = lru_cache(maxsize)(_validate)
+        self._cost = lru_cache(maxsize)(self._cost_errors)
 
-    def validate(self, schema: GraphQLSchema, text: str | None, document: DocumentNode, rules: Rules) -> list[GraphQLError]:
+    def validate(self, schema: GraphQLSchema, text: str | None, document: DocumentNode, rules: Rules,
+                 variables: Mapping[str, Any] | None = None) -> list[GraphQLError]:
         """Errors of `document` (parsed from `text`) under `rules` and ours; cached when the text is known."""
         rules = (*rules, *self.rules)
         if text is None:  # a document given without its text: nothing cheap to key on
-            return validate_document(schema, document, rules)
-        return self._validate(schema, _ByText(text, document), rules)
+            errors = validate_document(schema, document, rules)
+            return errors or self._cost_errors(schema, _ByText("", document), page_values(variables))
+        return self._validate(schema, _ByText(text, document), rules) or self._cost(
+            schema, _ByText(text, document), page_values(variables))
+
+    def _cost_errors(self, schema: GraphQLSchema, keyed: _ByText, values: tuple[tuple[str, int], ...]
+                     ) -> list[GraphQLError]:
+        if self.max_cost is None:
+            return []
+        return validate_document(schema, keyed.document, (query_cost_rule(self.max_cost, variables=values),))
 
 
 def _operation_count(document: DocumentNode) -> int:
@@ -91,6 +110,7 @@ class Prepare(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         context.pre_execution_errors = self.preparation.validate(
-            context.schema._schema, context.query, context.graphql_document, context.validation_rules
+            context.schema._schema, context.query, context.graphql_document, context.validation_rules,
+            context.variables,
         )
         yield

@@ -15,7 +15,7 @@ from newsgraph.api.auth import MutationAuth
 from newsgraph.api.errors import ErrorCodes, is_unexpected
 from newsgraph.api.fastpath import LeanInfoExecutionContext, shortcut_plain_resolvers, skip_type_checks
 from newsgraph.api.hooks import HooksFoundOnce
-from newsgraph.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule, query_cost_rule
+from newsgraph.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule
 from newsgraph.api.mutation import Mutation
 from newsgraph.api.prepare import Preparation, Prepare
 from newsgraph.api.query import Query
@@ -33,7 +33,7 @@ class QueryLimits:
     max_tokens: int = 5_000
     max_batch: int = 10
     introspection: bool = True
-    max_cost: int | None = 100_000  # estimated fields one operation may resolve (see limits.query_cost_rule)
+    max_cost: int | None = 1_000_000  # estimated fields one operation may resolve, at worst (limits.query_cost_rule)
     query_timeout: float | None = 5.0  # seconds one query may execute before QUERY_TIMEOUT
 
 
@@ -74,9 +74,9 @@ def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence
     # Our depth and alias rules, not Strawberry's limiters: theirs walk a fragment again at every
     # spread, so ten spreads of ten nested fragments (a 300-byte query) keep them busy for hours.
     rules = [depth_limit_rule(limits.max_depth), alias_limit_rule(limits.max_aliases)]
-    rules += [query_cost_rule(limits.max_cost)] if limits.max_cost else []
     rules += [] if limits.introspection else [NoSchemaIntrospectionCustomRule]
-    preparation = Preparation(max_tokens=limits.max_tokens, rules=rules)  # parse and validate once per text
+    # parse and validate once per text; the cost once per text and page sizes
+    preparation = Preparation(max_tokens=limits.max_tokens, rules=rules, max_cost=limits.max_cost or None)
     extensions = [
         *extra_extensions,
         lambda: Prepare(preparation),
