@@ -4,17 +4,19 @@ A reload of a large archive mostly confirms that nothing changed, by comparing e
 file's stat with the one recorded (newsgraph.loader): finding, resolving and stat-ing the
 files is then most of its work. A directory's real path is known while it is scanned
 (symlinked directories are not descended into), so a file's location is its real
-directory joined with its name, and its stat is one call. A directory whose stat is
+directory joined with its name (a symlinked file's location is the link, so that
+`--prune` sees the link go), and its stat is one call. A directory whose stat is
 the one recorded at an earlier scan is not listed again (newsgraph.listings).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from operator import attrgetter
 from pathlib import Path
-from stat import S_ISREG
 from typing import NamedTuple
 
 from newsgraph.listings import MARKDOWN_FILE, MARKDOWN_LINK, SUBDIRECTORY, Listings, directory_identity
@@ -26,17 +28,40 @@ class LoadUsageError(Exception):
 
 
 class Found(NamedTuple):
-    """One markdown file: its name as found, where it resolves to, and its stat (None, with `error`, when unreadable).
+    """One markdown file: its name as found, its location, and its stat (None, with `error` or `skipped`, when unreadable).
 
     `name` is `str(path)` of the path given or found below a given directory; `location`
-    is `str(Path(name).resolve())`; `stat` is [size, mtime_ns, ctime_ns, inode] of the file
-    (symlinks followed), taken before the file is read, so a later change changes it.
+    is its real directory joined with its name; `stat` is [size, mtime_ns, ctime_ns, inode]
+    of the file (symlinks followed), taken before the file is read, so a later change
+    changes it. `error`: why it cannot be read (it is rejected); `skipped`: why an entry
+    named *.md is no file to read after all (a dangling link, a loop, a FIFO), for a warning.
     """
 
     name: str
     location: str
     stat: list[int] | None
     error: str | None = None
+    skipped: str | None = None
+
+
+def shown_name(name: str) -> str:
+    """The name as one line of a report shows it: as it is when printable, else quoted and escaped.
+
+    A newline in a file name would otherwise forge report lines, and bytes that are not
+    UTF-8 (kept by Python as lone surrogates) cannot be written to a terminal or JSON at all:
+    those show as `\\xNN`, control characters as Python writes them (`\\n`).
+    """
+    if name.isprintable():
+        return name
+    return "'" + "".join(_escaped(char) for char in name) + "'"
+
+
+def _escaped(char: str) -> str:
+    if "\udc80" <= char <= "\udcff":  # a byte that was not UTF-8 (os.fsdecode's surrogateescape)
+        return f"\\x{ord(char) - 0xdc00:02x}"
+    if char in "\\'":
+        return "\\" + char
+    return char if char.isprintable() else repr(char)[1:-1]
 
 
 def find_markdown(paths: Iterable[str | os.PathLike[str]], listings: Listings | None = None) -> Iterator[Found]:
@@ -44,7 +69,9 @@ def find_markdown(paths: Iterable[str | os.PathLike[str]], listings: Listings | 
 
     What `sorted(p for p in path.rglob("*.md") if p.is_file())` finds, in its order:
     symlinked directories are not descended into, symlinked files count, unreadable
-    directories (and directories removed while the scan goes on) are skipped. A path
+    directories (and directories removed while the scan goes on) are skipped; other
+    entries named *.md (dangling links, loops, FIFOs) come too, `skipped`, in the same
+    order, so that a load can say why it read nothing there. A path
     that does not exist is a LoadUsageError, raised by this call, before any file is
     found. Files come one by one so that a load can read and parse changed files
     while the scan goes on. `listings` (newsgraph.listings) spares listing the directories
@@ -53,7 +80,7 @@ def find_markdown(paths: Iterable[str | os.PathLike[str]], listings: Listings | 
     given = [Path(path) for path in paths]
     for path in given:
         if not (path.is_dir() or path.is_file()):
-            raise LoadUsageError(f"{path}: no such file or directory")
+            raise LoadUsageError(f"{shown_name(str(path))}: no such file or directory")
     return _found_under(given, listings if listings is not None else Listings())
 
 
@@ -61,23 +88,39 @@ def _found_under(paths: list[Path], listings: Listings) -> Iterator[Found]:
     for path in paths:
         if path.is_dir():
             yield from _scan(str(path), os.path.realpath(path), listings)
-        else:
-            try:
-                yield Found(str(path), os.path.realpath(path), file_stat(os.stat(path)))
-            except OSError as error:
-                yield Found(str(path), os.path.realpath(path), None, error.strerror or str(error))
+            continue
+        location = os.path.join(os.path.realpath(path.parent), path.name)
+        try:
+            yield Found(str(path), location, file_stat(os.stat(path)))
+        except OSError as error:
+            yield Found(str(path), location, None, error.strerror or str(error))
 
 
 def _scan(directory: str, real_directory: str, listings: Listings) -> Iterator[Found]:
-    """Depth first, each directory's entries by name: the order of sorting the files by their path's parts."""
+    """Depth first, each directory's entries by name: the order of sorting the files by their path's parts.
+
+    A stack of the directories being listed, not recursion: a tree of any depth is scanned
+    (Python stops recursing at about 1,000 levels).
+    """
+    stack = [_listed(directory, real_directory, listings)]
+    while stack:
+        prefix, real_prefix, entries = stack[-1]
+        for name, found in entries:
+            if found is not None:
+                yield found
+            else:  # a subdirectory: its entries come before the rest of this one's
+                stack.append(_listed(prefix + name, real_prefix + name, listings))
+                break
+        else:
+            stack.pop()
+
+
+def _listed(directory: str, real_directory: str,
+            listings: Listings) -> tuple[str, str, Iterator[tuple[str, Found | None]]]:
+    """The directory's path and real path, each ending in a separator, and its entries by name (`_entries`)."""
     prefix = directory if directory.endswith(os.sep) else directory + os.sep  # os.path.join: a third of a file's cost
     real_prefix = real_directory.rstrip(os.sep) + os.sep
-    entries = _entries(prefix, real_directory, real_prefix, listings)
-    for name, found in entries or ():
-        if found is None:
-            yield from _scan(prefix + name, real_prefix + name, listings)
-        else:
-            yield found
+    return prefix, real_prefix, iter(_entries(prefix, real_directory, real_prefix, listings) or ())
 
 
 def _entries(prefix: str, real_directory: str, real_prefix: str,
@@ -113,10 +156,7 @@ def _kind_and_name(entry: os.DirEntry[str]) -> tuple[str, str]:
         if entry.is_dir(follow_symlinks=False):
             return SUBDIRECTORY, entry.name
         if entry.name.endswith(".md"):
-            if entry.is_symlink():
-                return MARKDOWN_LINK, entry.name
-            if entry.is_file(follow_symlinks=False):
-                return MARKDOWN_FILE, entry.name
+            return (MARKDOWN_FILE if entry.is_file(follow_symlinks=False) else MARKDOWN_LINK), entry.name
     except OSError:  # gone since it was listed
         pass
     return "", entry.name
@@ -129,7 +169,7 @@ def _followed(prefix: str, real_prefix: str, entries: list[str],
     `trusted`: the entries are a recorded listing, which is stale after all (or damaged)
     when one of its files is no longer a file or an entry is not one the scan makes: None
     then, and the directory is listed again. A symlink that leads nowhere, or not to a
-    file, is not a markdown file (as `Path.is_file` says).
+    file, or a FIFO, is not a markdown file (as `Path.is_file` says): it is found `skipped`.
     """
     followed: list[tuple[str, Found | None]] = []
     for entry in entries:
@@ -139,20 +179,36 @@ def _followed(prefix: str, real_prefix: str, entries: list[str],
             continue
         if kind not in (MARKDOWN_FILE, MARKDOWN_LINK) or not name.endswith(".md"):
             return None  # only a damaged recorded listing holds such an entry
-        path = prefix + name
+        path, location = prefix + name, real_prefix + name
         try:
             status = os.stat(path)
         except OSError as error:
             if kind == MARKDOWN_LINK:
+                followed.append((name, Found(path, location, None, skipped=_unfollowed(error))))
                 continue
             if trusted:
                 return None
-            followed.append((name, Found(path, real_prefix + name, None, error.strerror or str(error))))
+            followed.append((name, Found(path, location, None, error.strerror or str(error))))
             continue
-        if not S_ISREG(status.st_mode):
+        if not stat.S_ISREG(status.st_mode):
             if kind == MARKDOWN_FILE and trusted:
                 return None
+            if kind == MARKDOWN_LINK:
+                what = _NOT_FILES.get(stat.S_IFMT(status.st_mode), "not a regular file")
+                followed.append((name, Found(path, location, None, skipped=f"{what}, not a markdown file: skipped")))
             continue
-        location = os.path.realpath(path) if kind == MARKDOWN_LINK else real_prefix + name
         followed.append((name, Found(path, location, file_stat(status))))
     return followed
+
+
+_NOT_FILES = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
+              stat.S_IFDIR: "a link to a directory"}
+
+
+def _unfollowed(error: OSError) -> str:
+    """Why a symlink leads to no file, for its warning."""
+    if error.errno == errno.ENOENT:
+        return "dangling symlink (its target does not exist): skipped"
+    if error.errno == errno.ELOOP:
+        return "symlink loop: skipped"
+    return f"symlink that cannot be followed ({error.strerror or error}): skipped"

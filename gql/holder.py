@@ -5,6 +5,10 @@ never changes data under a request in flight. Change is noticed by the store
 file's identity (inode, size, mtime): an atomic rename always gives a new one.
 While anyone subscribes to `feed`, each swap is compared with the archive it
 replaces and the paths added, changed and removed are published there.
+
+A store file that cannot be served (deleted, empty, not a store, damaged) never
+replaces the archive: the last good one stays in service, `store_error` says why
+(`/healthz` reports it), and the error is logged once per change of the file.
 """
 
 from __future__ import annotations
@@ -14,15 +18,17 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from newsgraph.archive import Archive
 from newsgraph.changes import ChangeFeed, diff_archives
-from newsgraph.collector import collector_paused
-from newsgraph.store import EventStore
+from newsgraph.collector import collector_paused, refreeze
+from newsgraph.store import EventStore, StoreCorrupt, StoreError
 
 log = logging.getLogger("newsgraph")
 
 FileIdentity = tuple[int, int, int] | None
+WATCHED_VARIABLE = "NEWSGRAPH_WATCHED"  # the directory `serve --watch` loads from (newsgraph.serving.start_watcher)
 
 
 def file_identity(path: Path) -> FileIdentity:
@@ -34,41 +40,84 @@ def file_identity(path: Path) -> FileIdentity:
 
 
 class ArchiveHolder:
-    """Holds the current `Archive` of a store and rebuilds it when the store file is replaced."""
+    """Holds the current `Archive` of a store and rebuilds it when the store file is replaced.
+
+    `watched` is the directory whose markdown files are the source of truth for the
+    events read from them (`serve --watch`, in this process or the one that started it):
+    the mutations refuse to change those events (newsgraph.api.mutation).
+    """
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._identity: FileIdentity = None
+        self._identity: FileIdentity = None  # of the store file last read, whether it could be served or not
+        self._served: FileIdentity = None  # of the store file the archive was built from
         self._archive = Archive([])
         self.loaded_at = 0.0
+        self.store_error: str | None = None  # why the store file as it is now is not what is served
+        self.watched: str | None = os.environ.get(WATCHED_VARIABLE) or None
         self.feed = ChangeFeed()  # what each swap added, changed and removed, for live subscribers
         self.reload()
+        if self.store_error:  # no good archive to keep serving: a server must not start on this file
+            raise StoreCorrupt(self.store_error)
 
     def current(self) -> Archive:
         return self._archive
 
     def reload(self) -> bool:
-        """Rebuild from the store when its file changed since the last build; True when swapped."""
+        """Rebuild from the store when its file changed since it was last read; True when swapped.
+
+        A store missing at the start is an empty archive, as before any load; one that goes
+        missing later is an error like any other file that cannot be served (at the start,
+        such a file is StoreCorrupt, raised by the constructor).
+        """
         with self._lock:
             identity = file_identity(self.store.path)
             if identity == self._identity:
                 return False
+            self._identity = identity
             started = time.perf_counter()
-            with collector_paused(freeze=True):  # millions of acyclic objects, kept until the next swap
-                archive = Archive.from_documents(self.store.documents())
-            previous, self._archive, self._identity, self.loaded_at = self._archive, archive, identity, time.time()
-            if self.feed.subscribers:  # published under the lock, so subscribers see swaps in order
-                change = diff_archives(previous, archive)
-                if change:
-                    self.feed.publish(change)
+            with collector_paused():
+                archive = self._build()
+                if archive is None:
+                    return False
+                previous, self._archive, self._served = self._archive, archive, identity
+                self.loaded_at, self.store_error = time.time(), None
+                change = diff_archives(previous, archive) if self.feed.subscribers else None
+                del previous
+                refreeze()  # millions of acyclic objects, kept until the next swap (newsgraph.collector)
+            if change:  # published under the lock, so subscribers see swaps in order
+                self.feed.publish(change)
         log.info("archive loaded: %d events in %.2f s", len(archive.events), time.perf_counter() - started)
         return True
+
+    def _build(self) -> Archive | None:
+        """The archive of the store file as it is; None when it cannot be served (`store_error` says why, logged)."""
+        try:
+            return Archive.from_documents(self.store.served_documents())
+        except (StoreCorrupt, StoreError, OSError) as error:
+            self.store_error = str(error)
+        except Exception as error:  # a document of the wrong shape: still no reason to stop serving
+            self.store_error = f"{self.store.path}: not a newsgraph store ({type(error).__name__}: {error})"
+        log.error("%s; the archive in service (%d events) stays", self.store_error, len(self._archive.events))
+        return None
 
     @property
     def generation(self) -> str:
         """Names the store file the archive was built from: the same in every worker, new at every reload (ETags)."""
-        return "-".join(map(str, self._identity or ()))
+        return "-".join(map(str, self._served or ()))
 
     def changed(self) -> bool:
         return file_identity(self.store.path) != self._identity
+
+    def health(self) -> dict[str, Any]:
+        """What `/healthz` answers: "ok", or "degraded" with `storeError` while the store file cannot be served.
+
+        Degraded is still answered with HTTP 200: the server keeps answering from its last
+        good archive, and a restart would not help (it would refuse to start on the same file).
+        """
+        health: dict[str, Any] = {"status": "degraded" if self.store_error else "ok",
+                                  "events": len(self._archive.events), "loadedAt": self.loaded_at}
+        if self.store_error:
+            health["storeError"] = self.store_error
+        return health

@@ -26,13 +26,13 @@ import orjson
 
 from newsgraph.store.storage import replace_file
 
-LISTINGS_VERSION = 1
+LISTINGS_VERSION = 2  # 2: FIFOs and other entries named *.md that are not files are kept (MARKDOWN_LINK)
 RACY_NS = 2_000_000_000  # a stat this close to "now" may still change within its timestamp tick (newsgraph.loader)
 
 # An entry of a listing is its kind's letter and its name; a listing's entries are joined
 # by NUL, which no file name holds: one string per directory decodes fastest.
 MARKDOWN_FILE = "f"  # a regular file named *.md
-MARKDOWN_LINK = "l"  # a symlink named *.md: whether it leads to a file is asked on every scan
+MARKDOWN_LINK = "l"  # a symlink (or a FIFO...) named *.md: whether it leads to a file is asked on every scan
 SUBDIRECTORY = "d"  # a directory, not a symlink: descended into
 _JOIN = "\0"
 
@@ -71,10 +71,14 @@ class Listings:
         self.seen[directory] = self.recorded[directory]
 
     def record(self, directory: str, identity: list[int], entries: list[str]) -> None:
-        """A new listing of the directory, kept unless it changed too recently to trust its stat."""
+        """A new listing of the directory, kept unless it changed too recently to trust its stat.
+
+        Nor is one kept whose names are not all UTF-8 (JSON cannot hold them): that directory is listed every time.
+        """
         self.changed = True
-        if max(identity[2], identity[3]) <= time.time_ns() - self.racy_ns:
-            self.seen[directory] = [identity, _JOIN.join(entries)]
+        joined = _JOIN.join(entries)
+        if max(identity[2], identity[3]) <= time.time_ns() - self.racy_ns and is_utf8(directory) and is_utf8(joined):
+            self.seen[directory] = [identity, joined]
 
     def after_scan(self, real_roots: list[str]) -> dict[str, Listing]:
         """What to keep: the scan's listings, and the recorded ones of directories outside the roots scanned."""
@@ -84,6 +88,15 @@ class Listings:
         if len(kept) + len(self.seen) != len(self.recorded):
             self.changed = True  # directories under the roots that the scan no longer met
         return {**kept, **self.seen}
+
+
+def is_utf8(text: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (os.fsdecode keeps them as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def listings_path(store: Path) -> Path:

@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ContextManager
 
 from newsgraph.collector import collector_paused
-from newsgraph.finder import Found, find_markdown
-from newsgraph.listings import RACY_NS, read_listings, write_listings
+from newsgraph.finder import Found, find_markdown, shown_name
+from newsgraph.listings import RACY_NS, is_utf8, read_listings, write_listings
 from newsgraph.parse import ParseLimits, Problem, Severity, parse_event
 from newsgraph.store import Document, EventStore, event_to_document
 from newsgraph.store.documents import STAT_KEY
@@ -118,17 +118,27 @@ def content_hash(raw: bytes) -> str:
 
 
 def _read_and_parse(found: Found, options: LoadOptions, known_at: Callable[[str], Entry | None]) -> _FileOutcome:
-    """Read and parse one found file unless the store already holds its bytes (see STAT_KEY)."""
-    file, location, stat = found.name, found.location, found.stat
+    """Read and parse one found file unless the store already holds its bytes (see STAT_KEY).
+
+    Its problems name it as a report line can show it (`shown_name`). At most the size
+    limit and one byte more is read, whatever its stat said: a file may grow after it,
+    and a /proc file (say, behind a symlink) says 0.
+    """
+    file, location, stat, limit = found.name, found.location, found.stat, options.max_file_bytes
+    label = shown_name(file)
     if stat is None:
-        return _rejected(file, 1, f"cannot read: {found.error}")
-    if stat[0] > options.max_file_bytes:
-        return _rejected(file, 1, f"file is {stat[0]:,} bytes, over the limit of {options.max_file_bytes:,}")
+        return _rejected(label, 1, f"cannot read: {found.error}")
+    if not is_utf8(location):  # the store (JSON) could not record where it came from
+        return _rejected(label, 1, "the file's name (or its directory's) is not UTF-8: rename it to load it")
+    if stat[0] > limit:
+        return _rejected(label, 1, f"file is {stat[0]:,} bytes, over the limit of {limit:,}")
     try:
         with open(file, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(limit + 1)
     except OSError as error:
-        return _rejected(file, 1, f"cannot read: {error.strerror or error}")
+        return _rejected(label, 1, f"cannot read: {error.strerror or error}")
+    if len(raw) > limit:
+        return _rejected(label, 1, f"file is over the limit of {limit:,} bytes, though its size said {stat[0]:,}")
     recorded: list[int] | None = stat
     if max(stat[1], stat[2]) > time.time_ns() - RACY_NS:
         recorded = None  # changed just now: it could change again within the same timestamp tick
@@ -137,6 +147,8 @@ def _read_and_parse(found: Found, options: LoadOptions, known_at: Callable[[str]
     if known is not None and known.content_hash == digest:
         return _FileOutcome(file, None, (), unchanged=True, stat=recorded)
     outcome = parse_bytes(raw, file, options, digest, location)
+    if label != file:  # the parser checks the name as it is; the report shows it quoted
+        outcome.file, outcome.problems = label, tuple(replace(problem, file=label) for problem in outcome.problems)
     if outcome.document is not None and recorded is not None:
         outcome.document[STAT_KEY] = recorded
     return outcome
@@ -327,6 +339,9 @@ def _load_files_locked(
     limit = options.max_file_bytes
     with _Parsing(options, known) as parsing:
         for found in found_files:
+            if found.skipped:  # a dangling link, a FIFO: nothing to read, but the user hears of it
+                report.problems.append(Problem(shown_name(found.name), 1, found.skipped, Severity.WARNING))
+                continue
             files.append(found)
             entry = known.get(found.location)
             if entry is not None and entry.stat is not None and entry.stat == found.stat and entry.stat[0] <= limit:
@@ -365,12 +380,14 @@ def _load_files_locked(
     return report
 
 
-def load_texts(store: EventStore, documents: Iterable[tuple[str, str]], options: LoadOptions = LoadOptions()) -> LoadReport:
+def load_texts(store: EventStore, documents: Iterable[tuple[str, str]], options: LoadOptions = LoadOptions(),
+               refused: Callable[[str], str | None] | None = None) -> LoadReport:
     """Load markdown given as (name, text) pairs in one write, as a script or a mutation does.
 
     The name only labels problems (and is checked against the canonical path like a
     file location); nothing is recorded as the event's file. `report.documents` says,
-    per pair and in order, where it was stored or why not.
+    per pair and in order, where it was stored or why not. `refused`, given a document's
+    canonical path, says why it may not be stored there (None: it may), which rejects it.
     """
     report = LoadReport()
     batch = _Batch()
@@ -380,6 +397,9 @@ def load_texts(store: EventStore, documents: Iterable[tuple[str, str]], options:
             outcome = _rejected(name, 1, f"document is {len(raw):,} bytes, over the limit of {options.max_file_bytes:,}")
         else:
             outcome = parse_bytes(raw, name, options, content_hash(raw), None)
+        reason = refused(outcome.document["path"]) if refused and outcome.document is not None else None
+        if reason:
+            outcome = _FileOutcome(name, None, (*outcome.problems, Problem(name, 1, reason, Severity.ERROR)))
         first_problem = len(report.problems)
         stored_path = batch.add(outcome, report)
         report.documents.append(DocumentOutcome(name, stored_path, tuple(report.problems[first_problem:])))
@@ -419,7 +439,8 @@ class _Batch:
         if first is not None:
             report.rejected += 1
             report.problems.append(
-                Problem(outcome.file, 1, f"same canonical path as {first}: {document['path']}", Severity.ERROR)
+                Problem(outcome.file, 1, f"same canonical path as {shown_name(first)}: {document['path']}",
+                        Severity.ERROR)
             )
             return None
         self.claimed[document["path"]] = outcome.file

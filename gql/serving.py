@@ -24,26 +24,46 @@ from starlette.applications import Starlette
 from newsgraph.api import QueryLimits
 from newsgraph.api.auth import TOKEN_VARIABLE
 from newsgraph.app import ServerSettings, create_app
+from newsgraph.holder import WATCHED_VARIABLE
 from newsgraph.loader import LoadOptions, LoadReport, load_files
 from newsgraph.store import EventStore, default_store_path
 
 SETTINGS_VARIABLE = "NEWSGRAPH_SERVER_SETTINGS"
+WATCH_RESTART_DELAY = 1.0  # seconds before a watch that failed is started again
 
 
 def newest_mtime(directory: Path) -> float:
-    """The latest modification time of the directory or anything below it."""
+    """The latest modification time of the directory or anything below it.
+
+    Walked with a stack, not recursion (a tree thousands of directories deep), and
+    entries that cannot be stat-ed (dangling links, a file removed meanwhile) are skipped:
+    the load that may follow reports them.
+    """
     newest = directory.stat().st_mtime
-    for root, _dirs, files in os.walk(directory):
-        for name in [root, *(os.path.join(root, f) for f in files)]:
-            newest = max(newest, os.stat(name).st_mtime)
+    pending = [os.fspath(directory)]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                newest = max(newest, entry.stat().st_mtime)
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+            except OSError:
+                continue
     return newest
 
 
 def refresh_store(store: EventStore, data: Path) -> LoadReport | None:
-    """Load `data` into the store when the store is missing or older than it; None when it was current."""
-    if not data.is_dir():
-        return None
-    if store.path.exists() and store.path.stat().st_mtime >= newest_mtime(data):
+    """Load `data` into the store when the store is missing or older than it; None when it was current.
+
+    A current store that cannot be served (damaged, empty, not a store) is StoreCorrupt here,
+    one `error:` line from `serve`, rather than a traceback from each worker.
+    """
+    if not data.is_dir() or (store.path.exists() and store.path.stat().st_mtime >= newest_mtime(data)):
+        store.check_servable()
         return None
     return load_files(store, [data], LoadOptions(prune=True))
 
@@ -66,6 +86,7 @@ def app_from_environment() -> Starlette:
         cors_headers=(*ServerSettings.cors_headers, *settings.get("cors_headers", ())),
         cache_max_age=settings.get("cache_max_age", ServerSettings.cache_max_age),
         max_waiting_queries=settings.get("max_waiting_queries", ServerSettings.max_waiting_queries),
+        max_response_bytes=settings.get("max_response_bytes", ServerSettings.max_response_bytes),
         trusted_documents=Path(settings["trusted_documents"]) if settings.get("trusted_documents") else None,
         max_body_bytes=settings.get("max_body_bytes", ServerSettings.max_body_bytes),
         token=os.environ.get(TOKEN_VARIABLE) or None,  # from the environment, never the settings JSON
@@ -115,9 +136,30 @@ def watch_directory(store: EventStore, data: Path, stop: threading.Event, say: C
 
 
 def start_watcher(store: EventStore, data: Path, say: Callable[[str], None]) -> threading.Event:
-    """Watch `data` in a daemon thread; set the returned event to stop it."""
+    """Watch `data` in a daemon thread; set the returned event to stop it.
+
+    Also tells the app, in this process and the workers it starts (through the environment),
+    that the files under `data` are the source of its events (newsgraph.holder.WATCHED_VARIABLE).
+    """
+    os.environ[WATCHED_VARIABLE] = os.path.realpath(data)
     stop = threading.Event()
     threading.Thread(
-        target=watch_directory, args=(store, data, stop, say), name="newsgraph-watch", daemon=True
+        target=_keep_watching, args=(store, data, stop, say), name="newsgraph-watch", daemon=True
     ).start()
     return stop
+
+
+def _keep_watching(store: EventStore, data: Path, stop: threading.Event, say: Callable[[str], None]) -> None:
+    """`watch_directory` until `stop` is set, started again whenever it fails.
+
+    A watch that died (watchfiles raises on a file name that is not UTF-8, say) would
+    leave a server answering, and healthy, that never reloads again. Started again, it
+    first loads whatever changed meanwhile.
+    """
+    while not stop.is_set():
+        try:
+            watch_directory(store, data, stop, say)
+        except Exception as error:
+            say(f"watch: watching {data} failed ({type(error).__name__}: {error}); watching again in "
+                f"{WATCH_RESTART_DELAY:g} s")
+            stop.wait(WATCH_RESTART_DELAY)

@@ -8,6 +8,7 @@ deadlines only bound the waits.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -245,10 +246,18 @@ def test_no_worker_outlives_a_killed_supervisor(bundled_store: EventStore) -> No
 
 
 def test_a_worker_that_cannot_start_stops_the_server_instead_of_being_replaced_forever(tmp_path: Path) -> None:
+    """`serve` refuses a corrupt store before any worker starts; a store damaged after that check (here: the
+    supervisor is started on it directly) makes the workers fail to start, and the supervisor stops."""
     corrupt = tmp_path / "newsgraph.json"
     corrupt.write_text("not a store", encoding="utf-8")
-    done = newsgraph("serve", "--db", str(corrupt), "--data", str(tmp_path / "none"), "--port", str(free_port()),
-                     "--workers", "2", timeout=DEADLINE)
+    supervisor = ("import sys; from newsgraph.workers import reserve_port, supervise; "
+                  "sys.exit(supervise('newsgraph.serving:app_from_environment', reserve_port('127.0.0.1', 0), 2))")
+    done = subprocess.run([sys.executable, "-c", supervisor], capture_output=True, text=True, timeout=DEADLINE,
+                          cwd=REPO, env={**os.environ, "NEWSGRAPH_SERVER_SETTINGS": json.dumps({"db": str(corrupt)})})
     assert done.returncode == 1, done.stderr
     assert "not a JSON store" in done.stderr and "could not start" in done.stderr
     assert "starting another" not in done.stderr
+    refused = newsgraph("serve", "--db", str(corrupt), "--data", str(tmp_path / "none"), "--port", str(free_port()),
+                        "--workers", "2", timeout=DEADLINE)
+    assert refused.returncode == 1 and refused.stderr.count("error:") == 1, refused.stderr
+    assert "could not start" not in refused.stderr

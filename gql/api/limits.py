@@ -357,11 +357,12 @@ def _size_argument(node: FieldNode, field: GraphQLField, values: Mapping[str, in
         if name not in ("first", "last", "ids"):
             continue
         if isinstance(value, VariableNode):
-            sizes.append(max(0, values.get(value.name.value, MAX_PAGE_SIZE)))
+            size = values.get(value.name.value, MAX_PAGE_SIZE)
         elif name == "ids":
-            sizes.append(len(value.values) if isinstance(value, ListValueNode) else MAX_PAGE_SIZE)
+            size = len(value.values) if isinstance(value, ListValueNode) else MAX_PAGE_SIZE
         else:
-            sizes.append(max(0, int(value.value)) if isinstance(value, IntValueNode) else MAX_PAGE_SIZE)
+            size = int(value.value) if isinstance(value, IntValueNode) else MAX_PAGE_SIZE
+        sizes.append(min(max(0, size), MAX_PAGE_SIZE))  # a larger page is refused by its resolver (BAD_USER_INPUT)
     if not sizes:
         default = getattr(field.args.get("first"), "default_value", None)
         if isinstance(default, int) and not isinstance(default, bool):

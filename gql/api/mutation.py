@@ -4,11 +4,18 @@ Writes go through the same store as `newsgraph load` (one atomic write under the
 writer lock per request), then the app's holder reloads before the mutation
 returns, so the answer, and every request after it, reads the new archive. Who may
 call these is decided before execution, in `newsgraph.api.auth`.
+
+Under `serve --watch` the markdown files under the watched directory are the source
+of the events read from them: the next reload would bring back a deleted one, and
+put the file's content back over an imported one. So neither mutation changes such
+an event while its file is there: `deleteEvent` fails with WATCHED_FILE, and an
+imported document at its path is rejected with an error naming the file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated, Any
 
 import strawberry
@@ -17,13 +24,15 @@ from strawberry.types import Info
 
 from newsgraph.api.context import ARCHIVE, HOLDER
 from newsgraph.api.types import Event
+from newsgraph.finder import shown_name
 from newsgraph.holder import ArchiveHolder
 from newsgraph.loader import LoadOptions, LoadReport, load_texts
 from newsgraph.parse import Problem as ParseProblem
 from newsgraph.parse import Severity
-from newsgraph.store import StoreCorrupt, StoreError
+from newsgraph.store import EventStore, StoreCorrupt, StoreError
 
 STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+WATCHED_FILE = "WATCHED_FILE"  # the event comes from a file `serve --watch` follows: change the file instead
 
 ProblemSeverity = strawberry.enum(
     Severity, name="ProblemSeverity", description="ERROR rejects the document; WARNING is reported and it is stored."
@@ -89,8 +98,38 @@ async def _write_then_reload(info: Info[Any, Any], write: Any, *args: Any) -> An
     return outcome
 
 
-def _delete(store: Any, path: str) -> bool:
-    return store.write((), [path]).removed > 0
+def _watched_sources(store: EventStore, watched: str | None) -> dict[str, str]:
+    """Canonical path → file of the stored events read from files under the watched directory (none unwatched).
+
+    Called under the writer lock, so no load changes them before the write that follows.
+    """
+    if watched is None:
+        return {}
+    prefix = watched.rstrip(os.sep) + os.sep
+    return {entry.path: entry.file for entry in store.entries() if entry.file and entry.file.startswith(prefix)}
+
+
+def _source_refusal(sources: dict[str, str], path: str) -> str | None:
+    """Why a mutation may not change the event at `path` (its watched file is there), or None."""
+    file = sources.get(path)
+    if file is None or not os.path.exists(file):  # a file gone: the next reload removes its event anyway
+        return None
+    return (f"{path} is read from {shown_name(file)}, which this server watches (serve --watch) and reloads: "
+            f"change or delete that file instead")
+
+
+def _import(store: EventStore, pairs: list[tuple[str, str]], options: LoadOptions, watched: str | None) -> LoadReport:
+    with store.writing():
+        sources = _watched_sources(store, watched)
+        return load_texts(store, pairs, options, refused=lambda path: _source_refusal(sources, path))
+
+
+def _delete(store: EventStore, path: str, watched: str | None) -> bool:
+    with store.writing():
+        refusal = _source_refusal(_watched_sources(store, watched), path)
+        if refusal:
+            raise GraphQLError(f"not deleted: {refusal}", extensions={"code": WATCHED_FILE})
+        return store.write((), [path]).removed > 0
 
 
 @strawberry.type(description="Writes; off unless the server was given NEWSGRAPH_TOKEN, then `Authorization: Bearer <token>`.")
@@ -106,7 +145,8 @@ class Mutation:
         strict: Annotated[bool, strawberry.argument(description="Reject documents with warnings too.")] = False,
     ) -> list[ImportResult]:
         pairs = [(document.path, document.markdown) for document in documents]
-        report: LoadReport = await _write_then_reload(info, load_texts, pairs, LoadOptions(strict=strict))
+        report: LoadReport = await _write_then_reload(info, _import, pairs, LoadOptions(strict=strict),
+                                                      _holder(info).watched)
         archive = info.context[ARCHIVE]
         results = []
         for outcome in report.documents:
@@ -126,5 +166,5 @@ class Mutation:
         info: Info[Any, Any],
         path: Annotated[str, strawberry.argument(description="Canonical path `/news/YYYY/MM/D/slug.md`.")],
     ) -> DeleteResult:
-        deleted = await _write_then_reload(info, _delete, path)
+        deleted = await _write_then_reload(info, _delete, path, _holder(info).watched)
         return DeleteResult(path=path, deleted=deleted)

@@ -30,7 +30,9 @@ from newsgraph.store.manifest import (
     Entry, Manifest, entry_of, manifest_of, read_manifest, remove_manifest, write_manifest,
 )
 from newsgraph.store.splice import PlacesDiffer, splice
-from newsgraph.store.storage import AtomicJSONStorage, read_store_file, remove_stale_temporaries, replace_file
+from newsgraph.store.storage import (
+    AtomicJSONStorage, StoreCorrupt, read_store_file, remove_stale_temporaries, replace_file,
+)
 
 SCHEMA_VERSION = 1
 EVENTS_TABLE = "events"
@@ -88,6 +90,32 @@ class EventStore:
         else can change the file meanwhile, so a load decodes the store once, not twice.
         """
         return list(self._events().values())
+
+    def served_documents(self) -> list[Document]:
+        """Every stored event document, for a server: StoreCorrupt when the file is not a store to answer from.
+
+        A writer takes a missing or empty file for a new store; a server that took it so would
+        serve an empty archive in place of a good one, so missing, empty and table-less files
+        are errors here, like a file that is not JSON.
+        """
+        data = read_store_file(self.path)
+        if data is None:
+            raise StoreCorrupt(f"{self.path}: the store file is {'empty' if self.path.exists() else 'missing'}")
+        _check_version(self.path, data)
+        events = data.get(EVENTS_TABLE)
+        if events is None and isinstance(data.get(META_TABLE), dict):
+            events = {}  # what a load of no files writes: the meta table alone
+        if not isinstance(events, dict):
+            raise StoreCorrupt(f"{self.path}: not a newsgraph store (no {EVENTS_TABLE!r} table)")
+        return list(events.values())
+
+    def check_servable(self) -> None:
+        """StoreCorrupt unless a server can answer from the file (a missing one is a new, empty store here).
+
+        Cheap for a file the manifest describes, which only a whole write of ours makes; else it is read.
+        """
+        if self.path.exists() and self._manifest() is None:
+            self.served_documents()
 
     def entries(self) -> list[Entry]:
         """Every stored event's path and bookkeeping (file, content hash, stat), without its content.
