@@ -4,7 +4,7 @@ Rendering is bounded by a work budget, counted, not timed, so the same summary a
 gives the same HTML. markdown-it-py is linear on any input, but its constant is not:
 prose costs about 1 µs a character, while runs of `![`, `[`, `*[` or `[\n` make each
 bracket re-run the inline rules up to `maxNesting` (20) levels deep, some 20 µs a
-character: a 900 KB summary of `![` took 16 s, in one field of one query.
+character: a 900 KB summary of `![` took 16 to 20 s, in one field of one query.
 
 - Each call of a markdown-it rule (core, block and inline, including the look-ahead
   calls a link label makes) spends one unit of RENDER_BUDGET.
@@ -16,9 +16,10 @@ character: a 900 KB summary of `![` took 16 s, in one field of one query.
 - A longer summary is rendered block by block while the blocks fit in MARKDOWN_CHARS
   characters and the budget; from the first block that does not, the rest is text.
 
-So a summary costs at most one budget plus a linear split and escape: under 0.3 s on
-the slowest input found, for any summary up to the loader's 1,000,000-byte file limit
-(`python -m bench.resolver_bounds` measures it).
+So a summary costs at most one budget plus a linear split and escape: about 0.15 s at
+most on the slowest inputs found (before: 5 to 20 s for 900 KB of them), for any summary
+up to the loader's 1,000,000-byte file limit (`python -m bench.resolver_bounds` measures it).
+Rendered summaries are cached, within CACHE_ENTRIES and CACHE_CHARS.
 """
 
 from __future__ import annotations
@@ -154,11 +155,6 @@ class _RenderCache:
             while len(self._html) > self.entries or self._held > self.chars:
                 dropped, dropped_html = self._html.popitem(last=False)
                 self._held -= len(dropped) + len(dropped_html)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._html.clear()
-            self._held = 0
 
 
 _CACHE = _RenderCache(CACHE_ENTRIES, CACHE_CHARS)

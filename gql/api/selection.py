@@ -11,11 +11,15 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TypeVar
 
 from newsgraph.api.errors import UserInputError
 from newsgraph.archive import Archive, SearchQuery, SearchQueryError, parse_query
 from newsgraph.archive.archive import Positions
 from newsgraph.archive.search import Matches
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 MAX_FILTER_TAGS = 50
 MAX_TEXT_CHARS = 1_000  # the bundled archive has headlines of 800 characters: a headline must be searchable
@@ -84,9 +88,9 @@ def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = 
     if criteria.text is not None:
         query = _parse_text(criteria.text)
         if not narrowing:  # the text alone: the index's ranking, and its matches ascending
-            matches = archive.search_index.matches(query)  # document numbers are archive positions
+            matches = _user_input(archive.search_index.matches, query)  # document numbers are archive positions
             return Selection(_clip(matches.ascending, span), query, matches.scores, matches)
-        scores = archive.search_index.scores(query)
+        scores = _user_input(archive.search_index.scores, query)
         narrowing.append(set(scores))
     if not narrowing:
         return Selection(span)
@@ -111,8 +115,13 @@ def _clip(positions: Sequence[int], span: range) -> Sequence[int]:
 
 
 def _parse_text(text: str) -> SearchQuery:
+    return _user_input(parse_query, text)
+
+
+def _user_input(search: Callable[[T], R], argument: T) -> R:
+    """The search's answer; a text it cannot search (empty, too broad a prefix) is the client's to fix."""
     try:
-        return parse_query(text)
+        return search(argument)
     except SearchQueryError as error:
         raise UserInputError(str(error)) from None
 

@@ -64,15 +64,7 @@ def deadline_check() -> Deadline:
 
 
 class SearchQueryError(ValueError):
-    """The search text cannot be searched: nothing to search for, or too broad a prefix.
-
-    The client's to fix: `extensions` marks it so for the API (graphql-core takes an original
-    error's `extensions` for the error it reports), whichever layer it surfaces through.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.extensions = {"code": "BAD_USER_INPUT"}
+    """The search text cannot be searched: nothing to search for, or too broad a prefix (the client's to fix)."""
 
 
 class SearchTooBroad(SearchQueryError):
