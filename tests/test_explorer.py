@@ -23,24 +23,18 @@ import pytest
 
 from tests.support import REPO, running_server
 
-try:
-    from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None
+from tests.browser import NEEDS_BROWSER, browser  # noqa: F401 - `browser` is a fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+try:
+    from playwright.sync_api import Browser, Page, Request, Route, expect
+except ImportError:  # pragma: no cover - depends on the environment (tests.browser skips these tests)
+    pass
+
 BUNDLED_NEWS = REPO / "data" / "news"
 SCREENSHOTS = REPO / "tests" / "screenshots"
 DOCS_SCREENSHOT = REPO / "docs" / "explorer.png"
 
-pytestmark = [
-    pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install playwright)"),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install -y chromium)"),
-]
+pytestmark = NEEDS_BROWSER
 
 # Archive text the walk expects (data/news, 1–15 September 2015).
 GERMANY_BORDER = "Germany reintroduces emergency controls on its border with Austria."
@@ -60,17 +54,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture(scope="module", autouse=True)

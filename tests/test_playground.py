@@ -27,16 +27,13 @@ from newsgraph.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.support import REPO, ApiClient, running_server
 
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None
+from tests.browser import browser, needs_browser  # noqa: F401 - `browser` is a fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+try:
+    from playwright.sync_api import Browser, Page, expect
+except ImportError:  # pragma: no cover - depends on the environment (tests.browser skips those tests)
+    pass
+
 BUNDLED_NEWS = REPO / "data" / "news"
 EXAMPLES = REPO / "schema" / "examples"
 ASSETS = REPO / "gql" / "static" / "playground"
@@ -45,11 +42,6 @@ SCREENSHOTS = REPO / "tests" / "screenshots"
 TOKEN = "playground test token"
 
 
-
-def needs_browser(test: Any) -> Any:
-    """Skip a browser test, saying why, where Playwright or Debian's chromium is missing."""
-    test = pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install playwright)")(test)
-    return pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install -y chromium)")(test)
 
 
 SAUDI_RAID = "A Saudi-led air raid on Yemen's Al Hudaydah port reportedly kills 20 Indian nationals"
@@ -176,17 +168,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
 
 
 # Records Content-Security-Policy violations in the page, from before its first script runs.

@@ -24,13 +24,13 @@ Rendered summaries are cached, within CACHE_ENTRIES and CACHE_CHARS.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+
+from newsgraph.api.bounded_cache import BoundedCache
 
 _SAFE_SCHEMES = ("http", "https")
 RENDER_BUDGET = 60_000  # markdown-it rule calls for one summary: at most ~0.15 s, whatever the text
@@ -127,37 +127,8 @@ def render_summary(markdown: str, budget: int = RENDER_BUDGET, max_chars: int = 
     return "".join(parts)
 
 
-class _RenderCache:
-    """Summary markdown → HTML, least recently used first out, bounded in entries and in characters."""
-
-    def __init__(self, entries: int, chars: int) -> None:
-        self.entries, self.chars = entries, chars
-        self._html: OrderedDict[str, str] = OrderedDict()
-        self._held = 0
-        self._lock = threading.Lock()
-
-    def get(self, markdown: str) -> str | None:
-        with self._lock:
-            html = self._html.get(markdown)
-            if html is not None:
-                self._html.move_to_end(markdown)
-            return html
-
-    def put(self, markdown: str, html: str) -> None:
-        size = len(markdown) + len(html)
-        if size > self.chars:
-            return
-        with self._lock:
-            if markdown in self._html:
-                return
-            self._html[markdown] = html
-            self._held += size
-            while len(self._html) > self.entries or self._held > self.chars:
-                dropped, dropped_html = self._html.popitem(last=False)
-                self._held -= len(dropped) + len(dropped_html)
-
-
-_CACHE = _RenderCache(CACHE_ENTRIES, CACHE_CHARS)
+_CACHE: BoundedCache[str, str] = BoundedCache(CACHE_CHARS, lambda markdown, html: len(markdown) + len(html),
+                                               CACHE_ENTRIES)
 
 
 def summary_html(markdown: str) -> str:

@@ -16,8 +16,6 @@ the list, never in the APQ cache; a text is accepted when its sha256 is listed.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +25,7 @@ from graphql import DocumentNode, FieldNode, GraphQLError, GraphQLSyntaxError, O
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLRequestData
 
+from newsgraph.api.bounded_cache import BoundedCache
 from newsgraph.server.errors import BAD_REQUEST, PERSISTED_QUERY_NOT_IN_LIST, RequestRefused
 
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
@@ -42,36 +41,6 @@ class PersistedQueryNotFound(RequestRefused):
 
     def __init__(self, status: int) -> None:
         super().__init__(status, "PersistedQueryNotFound", PERSISTED_QUERY_NOT_FOUND)
-
-
-class QueryTexts:
-    """Query texts by sha256, least recently used dropped first once their bytes pass a bound."""
-
-    def __init__(self, max_bytes: int = DEFAULT_APQ_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._texts: OrderedDict[str, str] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, digest: str) -> str | None:
-        with self._lock:
-            text = self._texts.get(digest)
-            if text is not None:
-                self._texts.move_to_end(digest)
-            return text
-
-    def put(self, digest: str, text: str) -> None:
-        if len(text) > self.max_bytes:
-            return
-        with self._lock:
-            if digest in self._texts:
-                self._texts.move_to_end(digest)
-                return
-            self._texts[digest] = text
-            self._bytes += len(text)
-            while self._bytes > self.max_bytes:
-                _, dropped = self._texts.popitem(last=False)
-                self._bytes -= len(dropped)
 
 
 def _documents_in(path: Path) -> dict[str, str]:
@@ -137,7 +106,7 @@ class PersistedQueries:
 
     def __init__(self, trusted: TrustedDocuments | None = None, apq_bytes: int = DEFAULT_APQ_BYTES) -> None:
         self.trusted = trusted
-        self.texts = QueryTexts(apq_bytes)
+        self.texts: BoundedCache[str, str] = BoundedCache(apq_bytes, lambda _digest, text: len(text))
 
     def resolve(self, request: GraphQLRequestData, not_found_status: int) -> GraphQLRequestData:
         digest = _requested_digest(request)
