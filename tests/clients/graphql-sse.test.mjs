@@ -1,12 +1,10 @@
 // graphql-sse (GraphQL over Server-Sent Events, "distinct connections mode") against `newsgraph serve`.
 import assert from "node:assert/strict";
-import { mkdir, unlink, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { after, test } from "node:test";
 import { createClient } from "graphql-sse";
 import {
-  CHANGE_TIMEOUT_MS, ChangeLog, DAY, GRAPHQL_URL, SUBSCRIBE_CHANGES, WATCH_DIR, describeCalls, describeError,
-  importDocument, importUntilHeard, recordingFetch, sleep,
+  ChangeLog, GRAPHQL_URL, SUBSCRIBE_CHANGES, describeCalls, describeError, importUntilHeard, recordingFetch,
+  watchFileRoundTrip,
 } from "./support.mjs";
 
 const recorder = recordingFetch();
@@ -46,19 +44,7 @@ test("a subscription over SSE receives the change an importEvents mutation makes
 });
 
 test("a subscription over SSE receives the change a markdown file written into --watch makes", async (t) => {
-  assert.ok(WATCH_DIR, "NEWSGRAPH_WATCH_DIR is not set");
   const { log, unsubscribe } = subscribeChanges("graphql-sse watch");
   t.after(unsubscribe);
-  await sleep(500); // the subscription starting on the server
-  const { document, expectedPath } = importDocument("graphql sse watch");
-  const file = path.join(WATCH_DIR, ...DAY.dir, path.basename(document.path));
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, document.markdown, "utf8");
-  t.after(() => unlink(file).catch(() => {}));
-  const added = await log.waitForAdded([expectedPath], CHANGE_TIMEOUT_MS);
-  assert.ok(added, `no eventsChanged over SSE added ${expectedPath} within ${CHANGE_TIMEOUT_MS} ms of writing ` +
-    `${file}; changes seen: ${JSON.stringify(log.seen)}`);
-  await unlink(file); // and waited for, so the watcher's pruning load cannot race a later import
-  const removed = await log.waitFor((change) => change?.removed?.includes(expectedPath), CHANGE_TIMEOUT_MS);
-  assert.ok(removed, `no eventsChanged over SSE removed ${expectedPath}; changes seen: ${JSON.stringify(log.seen)}`);
+  await watchFileRoundTrip(t, log, "graphql sse watch");
 });

@@ -1,14 +1,12 @@
 // graphql-ws (the graphql-transport-ws protocol's reference client) against `newsgraph serve --watch`.
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { mkdir, unlink, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { after, test } from "node:test";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import {
-  CHANGE_TIMEOUT_MS, ChangeLog, DAY, IMPORT_EVENTS, SUBSCRIBE_CHANGES, TOKEN, WATCH_DIR, WS_URL, describeError,
-  importDocument, importUntilHeard, sleep,
+  ChangeLog, IMPORT_EVENTS, SUBSCRIBE_CHANGES, TOKEN, WS_URL, describeError,
+  importDocument, importUntilHeard, sleep, watchFileRoundTrip,
 } from "./support.mjs";
 
 const clients = [];
@@ -82,23 +80,8 @@ test("a subscription receives the change an importEvents mutation (over HTTP) ma
 
 test("a subscription receives the changes a markdown file written into, then removed from, --watch makes",
   async (t) => {
-    assert.ok(WATCH_DIR, "NEWSGRAPH_WATCH_DIR is not set");
     const log = subscribeChanges(client(), "graphql-ws watch");
-    await sleep(500); // the subscription starting on the server; the watcher then waits for a quiet spell anyway
-    const { document, expectedPath } = importDocument("graphql ws watch");
-    const file = path.join(WATCH_DIR, ...DAY.dir, path.basename(document.path));
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, document.markdown, "utf8");
-    t.after(() => unlink(file).catch(() => {}));
-    const added = await log.waitForAdded([expectedPath], CHANGE_TIMEOUT_MS);
-    assert.ok(added, `no eventsChanged added ${expectedPath} within ${CHANGE_TIMEOUT_MS} ms of writing ${file}; ` +
-      `changes seen: ${JSON.stringify(log.seen)}`);
-    // Removed again, and waited for: the watcher's load prunes what is not on disk, and must be done before
-    // later tests import events (a prune racing an import could undo it).
-    await unlink(file);
-    const removed = await log.waitFor((change) => change?.removed?.includes(expectedPath), CHANGE_TIMEOUT_MS);
-    assert.ok(removed, `no eventsChanged removed ${expectedPath} within ${CHANGE_TIMEOUT_MS} ms of deleting ` +
-      `${file}; changes seen: ${JSON.stringify(log.seen)}`);
+    await watchFileRoundTrip(t, log, "graphql ws watch");
   });
 
 test("the token in connectionParams lets a mutation run over the socket", async () => {

@@ -3,7 +3,10 @@
 //   NEWSGRAPH_URL        base URL of a running `newsgraph serve --watch` (e.g. http://127.0.0.1:8123)
 //   NEWSGRAPH_TOKEN      the token the server was given (mutations need `Authorization: Bearer <token>`)
 //   NEWSGRAPH_WATCH_DIR  the --data directory the server watches (markdown written there is loaded)
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { mkdir, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
 
 function required(name) {
   const value = process.env[name];
@@ -266,4 +269,26 @@ export function describeError(error) {
   } catch {
     return String(error);
   }
+}
+
+/**
+ * Writes an event's markdown file into the served --watch directory, waits for the subscription behind `log` to
+ * hear it added, removes the file and waits to hear it removed (so the watcher's pruning load cannot race a later
+ * import). `t` is the node:test context (the file is removed after the test whatever happens).
+ */
+export async function watchFileRoundTrip(t, log, label) {
+  assert.ok(WATCH_DIR, "NEWSGRAPH_WATCH_DIR is not set");
+  await sleep(500); // the subscription starting on the server; the watcher then waits for a quiet spell anyway
+  const { document, expectedPath } = importDocument(label);
+  const file = path.join(WATCH_DIR, ...DAY.dir, path.basename(document.path));
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, document.markdown, "utf8");
+  t.after(() => unlink(file).catch(() => {}));
+  const added = await log.waitForAdded([expectedPath], CHANGE_TIMEOUT_MS);
+  assert.ok(added, `${label}: no eventsChanged added ${expectedPath} within ${CHANGE_TIMEOUT_MS} ms of writing ` +
+    `${file}; changes seen: ${JSON.stringify(log.seen)}`);
+  await unlink(file);
+  const removed = await log.waitFor((change) => change?.removed?.includes(expectedPath), CHANGE_TIMEOUT_MS);
+  assert.ok(removed, `${label}: no eventsChanged removed ${expectedPath} within ${CHANGE_TIMEOUT_MS} ms of ` +
+    `deleting ${file}; changes seen: ${JSON.stringify(log.seen)}`);
 }
