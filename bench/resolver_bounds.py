@@ -89,7 +89,7 @@ def search_queries(vocabulary_by_use: list[str]) -> dict[str, str]:
 
 
 def bench_search(events: int, seed: int, work: Path) -> None:
-    from newsgraph.app import ServerSettings, create_app
+    from newsgraph.server.app import ServerSettings, create_app
     from newsgraph.store import EventStore
 
     store = EventStore(store_file(work, events, seed, direct=True))
@@ -118,7 +118,7 @@ def bench_search(events: int, seed: int, work: Path) -> None:
 
 
 def bench_summaries() -> None:
-    from newsgraph.app import ServerSettings, create_app
+    from newsgraph.server.app import ServerSettings, create_app
     from newsgraph.parse import parse_event
     from newsgraph.store import EventStore, event_to_document
 

@@ -7,7 +7,7 @@ returns a `LoadReport` with counts, `Problem`s and, for markdown strings, one
 markdown and `Event` records.
 
 The names are imported on first use (module `__getattr__`), so `newsgraph load` and
-its worker processes, which import `newsgraph.loader`, never pay for Strawberry and the
+its worker processes, which import `newsgraph.load`, never pay for Strawberry and the
 GraphQL stack that `Newsgraph` pulls in.
 """
 
@@ -17,10 +17,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "DocumentOutcome": "newsgraph.loader",
+    "DocumentOutcome": "newsgraph.load",
     "Event": "newsgraph.parse",
-    "LoadOptions": "newsgraph.loader",
-    "LoadReport": "newsgraph.loader",
+    "LoadOptions": "newsgraph.load",
+    "LoadReport": "newsgraph.load",
     "Newsgraph": "newsgraph.scripting",
     "ParseLimits": "newsgraph.parse",
     "Problem": "newsgraph.parse",
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from newsgraph.loader import DocumentOutcome, LoadOptions, LoadReport
+    from newsgraph.load import DocumentOutcome, LoadOptions, LoadReport
     from newsgraph.parse import (
         Event,
         ParseLimits,

@@ -20,8 +20,8 @@ from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from newsgraph.api import ARCHIVE, QueryLimits, build_schema
 from newsgraph.api.context import HOLDER, TRUSTED
 from newsgraph.archive import Archive
-from newsgraph.holder import ArchiveHolder
-from newsgraph.loader import LoadOptions, LoadReport, load_files, load_texts
+from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.load import LoadOptions, LoadReport, load_files, load_texts
 from newsgraph.store import EventStore, default_store_path
 
 T = TypeVar("T")
@@ -77,7 +77,7 @@ class Newsgraph:
 
     def export(self, out: str | os.PathLike[str], format: Literal["md", "jsonl"] = "md") -> int:  # noqa: A002
         """Write the stored events as markdown files under the directory `out` or as JSON lines to the file `out`."""
-        from newsgraph.export import export_jsonl, export_markdown
+        from newsgraph.cli.export import export_jsonl, export_markdown
 
         events = self.archive.events.values()
         if format == "md":

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from newsgraph.api import QueryLimits
-from newsgraph.app import ServerSettings, create_app
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.support import ApiClient, running_server
 
@@ -251,7 +251,7 @@ def test_a_batch_shares_one_time_budget(impatient_api: ApiClient) -> None:
 def test_the_limits_are_set_from_the_serve_command(tmp_path) -> None:
     """Over real HTTP on uvicorn: --query-timeout, --max-cost, --max-body-bytes and --max-batch take effect."""
     db = tmp_path / "newsgraph.json"
-    from newsgraph.loader import load_files
+    from newsgraph.load import load_files
     from tests.conftest import BUNDLED_NEWS
 
     load_files(EventStore(db), [BUNDLED_NEWS])

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from newsgraph.api import QueryLimits
-from newsgraph.app import ServerSettings, create_app
-from newsgraph.loader import load_files, load_texts
+from newsgraph.server.app import ServerSettings, create_app
+from newsgraph.load import load_files, load_texts
 from newsgraph.parse import parse_event
 from newsgraph.store import EventStore, event_to_document
 from tests.api_support import (

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from newsgraph.app import ServerSettings, create_app
-from newsgraph.loader import load_texts
+from newsgraph.server.app import ServerSettings, create_app
+from newsgraph.load import load_texts
 from newsgraph.parse import canonical_path
 from newsgraph.store import EventStore
 from tests.api_support import (

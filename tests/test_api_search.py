@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from newsgraph.app import ServerSettings, create_app
-from newsgraph.loader import load_texts
+from newsgraph.server.app import ServerSettings, create_app
+from newsgraph.load import load_texts
 from newsgraph.store import EventStore
 from tests.api_support import Listing, event_markdown, fetch_error, fetch_page, fold, page_through, searchable_words
 from tests.support import ApiClient

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from newsgraph.collector import collector_paused
-from newsgraph.holder import ArchiveHolder
+from newsgraph.archive.holder import ArchiveHolder
 from newsgraph.store import EventStore
 
 

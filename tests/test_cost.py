@@ -21,8 +21,8 @@ from graphql.language import Visitor
 from newsgraph.api import QueryLimits
 from newsgraph.api.limits import query_cost_rule
 from newsgraph.api.schema import build_schema
-from newsgraph.app import ServerSettings, create_app
-from newsgraph.loader import load_texts
+from newsgraph.server.app import ServerSettings, create_app
+from newsgraph.load import load_texts
 from newsgraph.parse import ParseLimits, parse_event
 from newsgraph.store import EventStore
 from tests.conftest import REPO

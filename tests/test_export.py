@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from newsgraph.cli import main
+from newsgraph.cli.main import main
 from newsgraph.store import EventStore
 from newsgraph.store.store import BOOKKEEPING
 from tests.support import newsgraph

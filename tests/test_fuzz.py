@@ -32,7 +32,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from newsgraph.api import build_schema
-from newsgraph.app import ServerSettings, create_app
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.support import ApiClient
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
-from newsgraph.cli import main
+from newsgraph.cli.main import main
 from newsgraph.parse import date_from_path
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO

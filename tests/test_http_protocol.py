@@ -18,7 +18,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from newsgraph.app import ServerSettings, create_app
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO
 from tests.support import ApiClient, running_server
@@ -210,7 +210,7 @@ def test_errors_and_posts_are_never_cached(api: ApiClient) -> None:
 
 
 def test_a_reload_changes_every_etag(tmp_path: Path) -> None:
-    from newsgraph.loader import load_files
+    from newsgraph.load import load_files
 
     store = EventStore(tmp_path / "store.json")
     load_files(store, [BUNDLED_NEWS / "2015" / "09" / "1"])

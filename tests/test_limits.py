@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from newsgraph.loader import DEFAULT_MAX_FILE_BYTES
+from newsgraph.load import DEFAULT_MAX_FILE_BYTES
 from newsgraph.parse import ParseLimits, canonical_path
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS

@@ -1,4 +1,4 @@
-"""Directory listings kept beside the store (newsgraph.listings): a scan that reuses them finds what a fresh scan finds.
+"""Directory listings kept beside the store (newsgraph.load.listings): a scan that reuses them finds what a fresh scan finds.
 
 The listings are written and read through the real file after every scan, and the
 tree is changed between scans by every kind of edit a user makes (files added,
@@ -20,9 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsgraph.finder import Found, find_markdown
-from newsgraph.listings import Listings, listings_path, read_listings, write_listings
-from newsgraph.loader import load_files
+from newsgraph.load.finder import Found, find_markdown
+from newsgraph.load.listings import Listings, listings_path, read_listings, write_listings
+from newsgraph.load import load_files
 from newsgraph.store import EventStore
 
 SHORT_RACY_NS = 30_000_000  # 30 ms: longer than a coarse timestamp tick

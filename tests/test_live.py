@@ -16,7 +16,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from newsgraph.archive import Archive
-from newsgraph.changes import ArchiveChange, ChangeFeed, diff_archives
+from newsgraph.archive.changes import ArchiveChange, ChangeFeed, diff_archives
 from newsgraph.parse import parse_event
 from tests.conftest import BUNDLED_NEWS
 from tests.support import newsgraph, running_server

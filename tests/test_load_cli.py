@@ -152,8 +152,8 @@ def test_a_worker_that_dies_fails_the_load_with_one_error_line_and_the_store_unc
     db = tmp_path / "store.json"
     _load(db, str(archive / "2015" / "09" / "1"))
     before = db.read_bytes()
-    dying_worker = ("import os, sys; import newsgraph.loader as loader; loader._read_and_parse = lambda *args: os._exit(9); "
-                    "from newsgraph.cli import run; sys.argv[0] = 'newsgraph'; run()")
+    dying_worker = ("import os, sys; import newsgraph.load.pool as pool; pool.read_and_parse = lambda *args: os._exit(9); "
+                    "from newsgraph.cli.main import run; sys.argv[0] = 'newsgraph'; run()")
     result = subprocess.run([sys.executable, "-c", dying_worker, "load", "--db", str(db), str(archive)],
                             capture_output=True, text=True, timeout=120, cwd=REPO)
     assert result.returncode == 1, result.stderr

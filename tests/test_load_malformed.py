@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.finder import find_markdown
-from newsgraph.loader import DEFAULT_MAX_FILE_BYTES
+from newsgraph.load.finder import find_markdown
+from newsgraph.load import DEFAULT_MAX_FILE_BYTES
 from newsgraph.parse import parse_event
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from newsgraph.progress import load_progress
+from newsgraph.cli.progress import load_progress
 from tests.conftest import BUNDLED_NEWS, REPO
 from tests.support import newsgraph
 

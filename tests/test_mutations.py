@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsgraph.app import ServerSettings, create_app
-from newsgraph.loader import load_files
+from newsgraph.server.app import ServerSettings, create_app
+from newsgraph.load import load_files
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
 from tests.support import ApiClient, running_server

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsgraph.api.render import summary_html
-from newsgraph.app import ServerSettings, create_app
-from newsgraph.loader import load_files
+from newsgraph.server.app import ServerSettings, create_app
+from newsgraph.load import load_files
 from newsgraph.store import EventStore
 from tests.support import ApiClient
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from newsgraph import playground
-from newsgraph.app import ServerSettings, create_app
+from newsgraph.server import playground
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.support import REPO, ApiClient, running_server
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from newsgraph.api import QueryLimits
-from newsgraph.app import ServerSettings, create_app
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.support import ApiClient
 

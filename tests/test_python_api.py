@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bench.corpus import generate_events, write_archive
 from newsgraph import DocumentOutcome, LoadOptions, Newsgraph, Severity
-from newsgraph.loader import PARALLEL_THRESHOLD, _pool_context
+from newsgraph.load.pool import PARALLEL_THRESHOLD, pool_context
 from tests.conftest import BUNDLED_NEWS
 
 DAY = BUNDLED_NEWS / "2015" / "09" / "3"
@@ -90,7 +90,7 @@ def test_a_load_beside_other_threads_parses_in_a_fork_server_pool_while_it_scans
     bystander = threading.Thread(target=stop.wait, daemon=True)
     bystander.start()
     try:
-        assert threading.active_count() > 1 and _pool_context().get_start_method() == "forkserver"
+        assert threading.active_count() > 1 and pool_context().get_start_method() == "forkserver"
         script = Newsgraph(tmp_path / "store.json")
         first = script.load(tmp_path / "archive")
         assert (first.loaded, first.rejected) == (written, 0)

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from newsgraph.api import render
 from newsgraph.api.limits import QUERY_TIMEOUT, QueryTimeout
-from newsgraph.app import ServerSettings, create_app
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.archive import search as search_module
 from newsgraph.archive import snippets
 from newsgraph.archive.search import SearchDocument, SearchIndex, parse_query

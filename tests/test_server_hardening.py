@@ -19,7 +19,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError
 
-from newsgraph.app import ServerSettings, create_app
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.server import timeouts
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from bench.corpus import generate_events, write_archive
-from newsgraph.loader import load_files
+from newsgraph.load import load_files
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
 from tests.support import newsgraph, running_server

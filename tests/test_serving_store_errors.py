@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsgraph.holder import ArchiveHolder
-from newsgraph.loader import load_files
+from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.load import load_files
 from newsgraph.store import EventStore, StoreCorrupt
 from tests.conftest import BUNDLED_NEWS
 from tests.support import free_port, newsgraph, running_server, server_process
@@ -59,7 +59,7 @@ def _health_until(base: str, status: str) -> dict:
     deadline = time.monotonic() + WAIT
     while True:
         response = httpx.get(base + "/healthz", timeout=10)
-        assert response.status_code == 200  # degraded still answers: see gql/holder.py
+        assert response.status_code == 200  # degraded still answers: see gql/archive/holder.py
         if response.json()["status"] == status:
             return response.json()
         assert time.monotonic() < deadline, f"/healthz never said {status}: {response.json()}"

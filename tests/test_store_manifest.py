@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
-from newsgraph import loader
-from newsgraph.loader import load_files
+from newsgraph.load import LoadOptions, reading
+from newsgraph.load import load_files
 from newsgraph.store import EventStore
 from newsgraph.store import store as store_module
 from newsgraph.store.documents import file_stat
@@ -114,7 +114,7 @@ def test_a_damaged_manifest_is_ignored_and_replaced(tmp_path: Path, damage: byte
 
 def _settled_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The bundled archive copied, with files' stats recorded at once (not held back as just changed)."""
-    monkeypatch.setattr(loader, "RACY_NS", 0)
+    monkeypatch.setattr(reading, "RACY_NS", 0)
     news = tmp_path / "news"
     shutil.copytree(BUNDLED_NEWS, news)
     return news
@@ -137,7 +137,7 @@ def test_an_incremental_load_neither_decodes_nor_encodes_the_store(tmp_path: Pat
 
     with monkeypatch.context() as patch:
         patch.setattr(store_module, "read_store_file", no_decoding)
-        report = load_files(store, [news], loader.LoadOptions(prune=True))
+        report = load_files(store, [news], LoadOptions(prune=True))
     assert (report.loaded, report.removed, report.unchanged) == (1, 1, 212)
     stored = EventStore(store.path).documents()
     assert len(stored) == 213

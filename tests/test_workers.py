@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from newsgraph.store import EventStore
-from newsgraph.workers import spreads_connections
+from newsgraph.server.workers import spreads_connections
 from tests.support import REPO, free_port, newsgraph, stop_process
 
 pytestmark = pytest.mark.skipif(not spreads_connections(), reason="per-worker sockets need Linux's SO_REUSEPORT")
@@ -250,8 +250,8 @@ def test_a_worker_that_cannot_start_stops_the_server_instead_of_being_replaced_f
     supervisor is started on it directly) makes the workers fail to start, and the supervisor stops."""
     corrupt = tmp_path / "newsgraph.json"
     corrupt.write_text("not a store", encoding="utf-8")
-    supervisor = ("import sys; from newsgraph.workers import reserve_port, supervise; "
-                  "sys.exit(supervise('newsgraph.serving:app_from_environment', reserve_port('127.0.0.1', 0), 2))")
+    supervisor = ("import sys; from newsgraph.server.workers import reserve_port, supervise; "
+                  "sys.exit(supervise('newsgraph.server.starting:app_from_environment', reserve_port('127.0.0.1', 0), 2))")
     done = subprocess.run([sys.executable, "-c", supervisor], capture_output=True, text=True, timeout=DEADLINE,
                           cwd=REPO, env={**os.environ, "NEWSGRAPH_SERVER_SETTINGS": json.dumps({"db": str(corrupt)})})
     assert done.returncode == 1, done.stderr

@@ -14,7 +14,7 @@ from bench.common import PYTHON, child_env, best_of, newsgraph_server, peak_rss_
 
 def _import_seconds(settings) -> float:
     """A fresh interpreter importing what a server imports (part of every cold start)."""
-    code = "import time; t = time.perf_counter(); import newsgraph.serving; print(time.perf_counter() - t)"
+    code = "import time; t = time.perf_counter(); import newsgraph.server.starting; print(time.perf_counter() - t)"
     timings = []
     for _ in range(settings.repeat):
         done = subprocess.run([PYTHON, "-c", code], capture_output=True, check=True, env=child_env(), cwd=settings.work)

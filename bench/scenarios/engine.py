@@ -69,7 +69,7 @@ def run_size(settings, events: int) -> dict:
     document = parse(NESTED)
     assert not validate(floor_schema, document)
     windows = {v["after"]: {"edges": _window(archive, v["after"])} for v in variables}
-    gc.freeze()  # both sides' data out of the collector's sight, as the server holds its archive (gql/holder.py)
+    gc.freeze()  # both sides' data out of the collector's sight, as the server holds its archive (gql/archive/holder.py)
 
     def floor_root(after):
         return {"events": lambda info, first=None, after=after: windows[after]}

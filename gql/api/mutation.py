@@ -24,9 +24,9 @@ from strawberry.types import Info
 
 from newsgraph.api.context import ARCHIVE, HOLDER
 from newsgraph.api.types import Event
-from newsgraph.finder import shown_name
-from newsgraph.holder import ArchiveHolder
-from newsgraph.loader import LoadOptions, LoadReport, load_texts
+from newsgraph.load.finder import shown_name
+from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.load import LoadOptions, LoadReport, load_texts
 from newsgraph.parse import Problem as ParseProblem
 from newsgraph.parse import Severity
 from newsgraph.store import EventStore, StoreCorrupt, StoreError

@@ -14,7 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from newsgraph.api.context import HOLDER
-from newsgraph.holder import ArchiveHolder
+from newsgraph.archive.holder import ArchiveHolder
 
 
 @strawberry.type(description="What one reload of the archive changed: canonical paths, each list sorted.")

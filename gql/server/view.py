@@ -41,8 +41,8 @@ from newsgraph.api import ARCHIVE, QueryLimits, build_schema
 from newsgraph.api.auth import FORBIDDEN, UNAUTHENTICATED
 from newsgraph.api.context import CREDENTIALS, HOLDER, TOKEN
 from newsgraph.api.limits import REQUEST_DEADLINE
-from newsgraph.holder import ArchiveHolder
-from newsgraph.playground import playground_response
+from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.server.playground import playground_response
 from newsgraph.server import caching, streams
 from newsgraph.server.errors import (
     BAD_REQUEST,

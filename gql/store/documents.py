@@ -9,7 +9,7 @@ from typing import Any
 from newsgraph.parse.model import Event, RelatedItem, Source
 
 Document = dict[str, Any]
-STAT_KEY = "file_stat"  # the file's [size, mtime_ns, ctime_ns, inode] when read (see newsgraph.loader)
+STAT_KEY = "file_stat"  # the file's [size, mtime_ns, ctime_ns, inode] when read (see newsgraph.load.reading)
 
 
 def file_stat(status: os.stat_result) -> list[int]:

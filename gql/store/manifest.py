@@ -1,6 +1,6 @@
 """The store's manifest: each event document's bookkeeping and place in the file, kept beside the store.
 
-A load decides from each file's stat and hash which events changed (newsgraph.loader) and
+A load decides from each file's stat and hash which events changed (newsgraph.load) and
 rewrites only those. With the manifest it does so without decoding the store (about
 2 s per 100k events) or encoding it again: unchanged documents are copied as bytes
 (splice.py). The manifest is derived data. It names the store file it describes by

@@ -16,10 +16,10 @@ from pathlib import Path
 import click
 import orjson
 
-from newsgraph.finder import LoadUsageError
-from newsgraph.loader import DEFAULT_MAX_FILE_BYTES, LoadFailed, LoadOptions, LoadReport, load_files
+from newsgraph.load.finder import LoadUsageError
+from newsgraph.load import DEFAULT_MAX_FILE_BYTES, LoadFailed, LoadOptions, LoadReport, load_files
 from newsgraph.parse import ParseLimits
-from newsgraph.progress import PLAIN_EVERY, load_progress
+from newsgraph.cli.progress import PLAIN_EVERY, load_progress
 from newsgraph.store import EventStore, StoreCorrupt, StoreError, default_store_path
 
 DEFAULT_DATA = Path("data/news")
@@ -149,14 +149,14 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     import uvicorn
 
     from newsgraph.server.timeouts import TimedRequests
-    from newsgraph.serving import SETTINGS_VARIABLE, refresh_store, start_watcher
-    from newsgraph.workers import reserve_port, spreads_connections, supervise
+    from newsgraph.server.starting import SETTINGS_VARIABLE, refresh_store, start_watcher
+    from newsgraph.server.workers import reserve_port, spreads_connections, supervise
 
     if watch and not data.is_dir():
         raise click.UsageError(f"--watch needs the data directory {data} to exist")
     _check_serving_options(cors_origins, trusted_documents)
     reserved = None
-    if workers > 1 and spreads_connections():  # else uvicorn's workers, sharing one socket (gql/workers.py)
+    if workers > 1 and spreads_connections():  # else uvicorn's workers, sharing one socket (gql/server/workers.py)
         try:
             reserved = reserve_port(host, port)
         except OSError as error:
@@ -196,7 +196,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     stop_watching = start_watcher(store, data, lambda line: click.echo(line, err=True)) if watch else None
     if stop_watching:
         click.echo(f"watching {data} for changes", err=True)
-    app = "newsgraph.serving:app_from_environment"
+    app = "newsgraph.server.starting:app_from_environment"
     try:
         if reserved is not None:
             sys.exit(supervise(app, reserved, workers))
@@ -245,7 +245,7 @@ def query(query: str, db: Path | None, variables: str) -> None:
               help="md: the directory to write under (required); jsonl: the file (default: stdout).")
 def export(db: Path | None, fmt: str, out: Path | None) -> None:
     """Write the stored events out: markdown files (loading them gives the same archive) or JSON lines."""
-    from newsgraph.export import ExportError, events_of, export_jsonl, export_markdown
+    from newsgraph.cli.export import ExportError, events_of, export_jsonl, export_markdown
 
     store = _store(db)
     if fmt == "md" and out is None:

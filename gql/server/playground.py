@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse
 
 log = logging.getLogger("newsgraph")
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent  # the package folder (gql/)
 ASSETS = PACKAGE / "static" / "playground"
 ASSETS_URL = "/playground/"  # where app.py's static mount serves ASSETS
 EXAMPLES = PACKAGE.parent / "schema" / "examples"  # present in a source checkout, absent from a wheel

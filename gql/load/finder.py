@@ -1,12 +1,12 @@
 """The markdown files of a load, each with its resolved location and its stat, from one pass over the directories.
 
 A reload of a large archive mostly confirms that nothing changed, by comparing each
-file's stat with the one recorded (newsgraph.loader): finding, resolving and stat-ing the
+file's stat with the one recorded (newsgraph.load): finding, resolving and stat-ing the
 files is then most of its work. A directory's real path is known while it is scanned
 (symlinked directories are not descended into), so a file's location is its real
 directory joined with its name (a symlinked file's location is the link, so that
 `--prune` sees the link go), and its stat is one call. A directory whose stat is
-the one recorded at an earlier scan is not listed again (newsgraph.listings).
+the one recorded at an earlier scan is not listed again (newsgraph.load.listings).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from newsgraph.listings import MARKDOWN_FILE, MARKDOWN_LINK, SUBDIRECTORY, Listings, directory_identity
+from newsgraph.load.listings import MARKDOWN_FILE, MARKDOWN_LINK, SUBDIRECTORY, Listings, directory_identity
 from newsgraph.store.documents import file_stat
 
 
@@ -74,7 +74,7 @@ def find_markdown(paths: Iterable[str | os.PathLike[str]], listings: Listings | 
     order, so that a load can say why it read nothing there. A path
     that does not exist is a LoadUsageError, raised by this call, before any file is
     found. Files come one by one so that a load can read and parse changed files
-    while the scan goes on. `listings` (newsgraph.listings) spares listing the directories
+    while the scan goes on. `listings` (newsgraph.load.listings) spares listing the directories
     whose stat is the recorded one, and records the others.
     """
     given = [Path(path) for path in paths]
@@ -151,7 +151,7 @@ def _entries(prefix: str, real_directory: str, real_prefix: str,
 
 
 def _kind_and_name(entry: os.DirEntry[str]) -> tuple[str, str]:
-    """The entry's kind letter (newsgraph.listings; "" when the scan ignores it) and name, from the listing alone."""
+    """The entry's kind letter (newsgraph.load.listings; "" when the scan ignores it) and name, from the listing alone."""
     try:
         if entry.is_dir(follow_symlinks=False):
             return SUBDIRECTORY, entry.name

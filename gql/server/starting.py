@@ -1,7 +1,7 @@
 """Starting a server: make the store current with the archive directory, then build the app.
 
 `newsgraph serve` passes its settings to the workers through one environment
-variable, so that worker processes (gql/workers.py, or uvicorn's own) can build
+variable, so that worker processes (gql/server/workers.py, or uvicorn's own) can build
 the app from an import string.
 
 `serve --watch` runs one watcher, in the `serve` process itself (a thread beside
@@ -23,9 +23,9 @@ from starlette.applications import Starlette
 
 from newsgraph.api import QueryLimits
 from newsgraph.api.auth import TOKEN_VARIABLE
-from newsgraph.app import ServerSettings, create_app
-from newsgraph.holder import WATCHED_VARIABLE
-from newsgraph.loader import LoadOptions, LoadReport, load_files
+from newsgraph.server.app import ServerSettings, create_app
+from newsgraph.archive.holder import WATCHED_VARIABLE
+from newsgraph.load import LoadOptions, LoadReport, load_files
 from newsgraph.store import EventStore, default_store_path
 
 SETTINGS_VARIABLE = "NEWSGRAPH_SERVER_SETTINGS"
@@ -139,7 +139,7 @@ def start_watcher(store: EventStore, data: Path, say: Callable[[str], None]) -> 
     """Watch `data` in a daemon thread; set the returned event to stop it.
 
     Also tells the app, in this process and the workers it starts (through the environment),
-    that the files under `data` are the source of its events (newsgraph.holder.WATCHED_VARIABLE).
+    that the files under `data` are the source of its events (newsgraph.archive.holder.WATCHED_VARIABLE).
     """
     os.environ[WATCHED_VARIABLE] = os.path.realpath(data)
     stop = threading.Event()

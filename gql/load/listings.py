@@ -27,7 +27,7 @@ import orjson
 from newsgraph.store.storage import replace_file
 
 LISTINGS_VERSION = 2  # 2: FIFOs and other entries named *.md that are not files are kept (MARKDOWN_LINK)
-RACY_NS = 2_000_000_000  # a stat this close to "now" may still change within its timestamp tick (newsgraph.loader)
+RACY_NS = 2_000_000_000  # a stat this close to "now" may still change within its timestamp tick (newsgraph.load)
 
 # An entry of a listing is its kind's letter and its name; a listing's entries are joined
 # by NUL, which no file name holds: one string per directory decodes fastest.
@@ -58,7 +58,7 @@ class Listings:
     def recorded_entries(self, directory: str, identity: list[int]) -> list[str] | None:
         """The directory's recorded entries when its identity is the recorded one (else None: list it).
 
-        The names are checked by the scan that follows them (newsgraph.finder); here only that
+        The names are checked by the scan that follows them (newsgraph.load.finder); here only that
         none leads out of the directory.
         """
         listing = self.recorded.get(directory)

@@ -18,8 +18,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from newsgraph.api import QueryLimits
-from newsgraph.holder import ArchiveHolder
-from newsgraph.http_limits import BodySizeLimit
+from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.server.body_limit import BodySizeLimit
 from newsgraph.server.executor import QueryThreads
 from newsgraph.server.persisted import PersistedQueries, TrustedDocuments
 from newsgraph.server.view import NewsGraphQL
@@ -27,7 +27,7 @@ from newsgraph.store import EventStore
 
 log = logging.getLogger("newsgraph")
 QUERY_THREADS = 8  # threads running queries per process: one heavy request holds one, small queries take another
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent.parent / "static"
 # What browsers may send cross-origin besides the CORS-safelisted headers: what Apollo Client and urql send
 DEFAULT_CORS_HEADERS = ("content-type", "authorization", "apollographql-client-name", "apollographql-client-version",
                         "apollo-require-preflight", "x-apollo-operation-name", "if-none-match")

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from newsgraph.archive import Archive
-from newsgraph.changes import ChangeFeed, diff_archives
+from newsgraph.archive.changes import ChangeFeed, diff_archives
 from newsgraph.collector import collector_paused, refreeze
 from newsgraph.store import EventStore, StoreCorrupt, StoreError
 
 log = logging.getLogger("newsgraph")
 
 FileIdentity = tuple[int, int, int] | None
-WATCHED_VARIABLE = "NEWSGRAPH_WATCHED"  # the directory `serve --watch` loads from (newsgraph.serving.start_watcher)
+WATCHED_VARIABLE = "NEWSGRAPH_WATCHED"  # the directory `serve --watch` loads from (newsgraph.server.starting.start_watcher)
 
 
 def file_identity(path: Path) -> FileIdentity:
