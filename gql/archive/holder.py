@@ -28,7 +28,7 @@ from newsgraph.store import EventStore, StoreCorrupt, StoreError
 log = logging.getLogger("newsgraph")
 
 FileIdentity = tuple[int, int, int] | None
-WATCHED_VARIABLE = "NEWSGRAPH_WATCHED"  # the directory `serve --watch` loads from (newsgraph.server.starting.start_watcher)
+WATCHED_VARIABLE = "NEWSGRAPH_WATCHED"  # the directory `serve --watch` loads from (newsgraph.server.watch.start_watcher)
 
 
 def file_identity(path: Path) -> FileIdentity:

@@ -149,7 +149,8 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
     import uvicorn
 
     from newsgraph.server.timeouts import TimedRequests
-    from newsgraph.server.starting import SETTINGS_VARIABLE, refresh_store, start_watcher
+    from newsgraph.server.starting import SETTINGS_VARIABLE, refresh_store
+    from newsgraph.server.watch import start_watcher
     from newsgraph.server.workers import reserve_port, spreads_connections, supervise
 
     if watch and not data.is_dir():
