@@ -13,8 +13,9 @@ GraphQL stack that `Newsgraph` pulls in.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from newsgraph.lazy import lazy_exports
 
 _EXPORTS = {
     "DocumentOutcome": "newsgraph.load",
@@ -58,14 +59,4 @@ if TYPE_CHECKING:
     from newsgraph.store import StoreError
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'newsgraph' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # once imported, a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

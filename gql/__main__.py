@@ -1,5 +1,5 @@
 """`python -m newsgraph` is the `newsgraph` command."""
 
-from newsgraph.cli.main import run
+from newsgraph.cli import run
 
 run()

@@ -6,6 +6,8 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
+__all__ = ["collector_paused", "refreeze"]
+
 
 @contextlib.contextmanager
 def collector_paused(freeze: bool = False) -> Iterator[None]:

@@ -17,12 +17,13 @@ from typing import Any, Literal, TypeVar
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
-from newsgraph.api import ARCHIVE, QueryLimits, build_schema
-from newsgraph.api.context import HOLDER, TRUSTED
-from newsgraph.archive import Archive
-from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.api import ACCESS, ARCHIVE, GRANTED, WRITES, QueryLimits, build_schema
+from newsgraph.archive import Archive, ArchiveHolder
 from newsgraph.load import LoadOptions, LoadReport, load_files, load_texts
-from newsgraph.store import EventStore, default_store_path
+from newsgraph.server import StoreWrites, watched_directory
+from newsgraph.store import EventStore, default_store_path, export_jsonl, export_markdown
+
+__all__ = ["Newsgraph"]
 
 T = TypeVar("T")
 
@@ -43,6 +44,7 @@ class Newsgraph:
     def __init__(self, db: str | os.PathLike[str] | None = None, limits: QueryLimits = QueryLimits()) -> None:
         self.store = EventStore(Path(db) if db is not None else default_store_path())
         self._holder: ArchiveHolder | None = None
+        self._writes: StoreWrites | None = None  # what `execute`'s mutations write through, as a server's do
         self._schema = build_schema(limits)
 
     def load(
@@ -77,8 +79,6 @@ class Newsgraph:
 
     def export(self, out: str | os.PathLike[str], format: Literal["md", "jsonl"] = "md") -> int:  # noqa: A002
         """Write the stored events as markdown files under the directory `out` or as JSON lines to the file `out`."""
-        from newsgraph.cli.export import export_jsonl, export_markdown
-
         events = self.archive.events.values()
         if format == "md":
             return export_markdown(events, Path(out))
@@ -90,6 +90,7 @@ class Newsgraph:
         """The archive as the store holds it now (rebuilt only when the store file changed)."""
         if self._holder is None:
             self._holder = ArchiveHolder(self.store)
+            self._writes = StoreWrites(self._holder, watched_directory())
         else:
             self._holder.reload()
         return self._holder.current()
@@ -98,7 +99,7 @@ class Newsgraph:
         self, query: str, variables: dict[str, Any] | None = None, operation_name: str | None = None
     ) -> dict[str, Any]:
         """Run a GraphQL operation and return the response as JSON-ready data: `{"data": ..., "errors": [...]}`."""
-        context = {ARCHIVE: self.archive, HOLDER: self._holder, TRUSTED: True}
+        context = {ARCHIVE: self.archive, WRITES: self._writes, ACCESS: GRANTED}  # a script may write: no token
         if _is_mutation(query, operation_name):  # mutation resolvers are async: they write off the event loop
             result = _run(self._schema.execute(query, variables, context, operation_name=operation_name))
         else:

@@ -279,3 +279,24 @@ def event_listings(documents: dict[str, dict[str, Any]], search_word: str = "the
         "search": (Listing("search", "search", fixed=f"text: {json.dumps(search_word)}", edge_extra="score snippetHtml"),
                    [d for d in docs if fold(search_word) in searchable_words(d)]),
     }
+
+
+# -- one query of (nearly) every field: tests/test_fastpath.py and tests/test_internals.py ---------
+EVENT_FIELDS = """
+  id path date headline summary summaryMarkdown summaryHtml coverImage
+  sources { name url domain publisher { id name domain eventCount } }
+  related { path headline date context { id name slug eventCount } event { id path headline tags { name } } }
+  tags { id name slug eventCount }
+  relatedBy(first: 2) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { path } } }
+"""
+EVERYTHING = f"""{{
+  events(first: 30) {{ totalCount pageInfo {{ endCursor }} edges {{ cursor node {{ {EVENT_FIELDS} }} }} }}
+  tags(first: 5) {{ edges {{ node {{ id name slug eventCount relatedTags(first: 3) {{ count tag {{ name }} }} }} }} }}
+  publishers(first: 5) {{ edges {{ node {{ id name domain eventCount }} }} }}
+  days(from: "2015-01-01") {{ id date eventCount }}
+  search(text: "the", first: 3) {{ totalCount edges {{ cursor score snippetHtml node {{ path }} }} }}
+  stats {{ events tags publishers dateFrom dateTo unresolvedRelatedLinks }}
+  oldest: events(first: 3, orderBy: DATE_ASC, filter: {{ dateFrom: "2015-01-01", text: "the" }}) {{ edges {{ node {{ path }} }} }}
+  byName: tags(prefix: "s", orderBy: NAME, last: 3) {{ edges {{ cursor node {{ name timeline(granularity: YEAR) {{ period count }} }} }} }}
+  newest: search(text: "the", orderBy: DATE_DESC, first: 2) {{ edges {{ node {{ path }} }} }}
+}}"""

@@ -1,6 +1,7 @@
 """The direct resolvers and lean resolve info of gql/api/fastpath.py answer exactly what Strawberry's chain does.
 
-Their speed is measured by bench/ (the engine scenario), not here.
+Their speed is measured by bench/ (the engine scenario), not here. Skipped while internals.py keeps
+them off; tests/test_internals.py compares the schema with them on and off.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from newsgraph.api import ARCHIVE, QueryLimits, build_schema
-from newsgraph.api.context import HOLDER, TOKEN
-from newsgraph.api.fastpath import LeanInfoExecutionContext
+from newsgraph.api.internals import why_off
+from tests.api_support import EVERYTHING
+
+if why_off() is not None:  # the hooks are not in use (off, or other library versions): tests/test_internals.py
+    pytest.skip(f"library hooks off: {why_off()}", allow_module_level=True)
+
+from newsgraph.api.fastpath import LeanInfoExecutionContext  # noqa: E402 - after the skip: it imports private names
 from newsgraph.api.mutation import Mutation
 from newsgraph.api.query import Query
 from newsgraph.api.subscription import Subscription
@@ -24,30 +30,11 @@ from newsgraph.api.types import Day, Event, Publisher, Tag
 from newsgraph.archive import Archive
 from newsgraph.store import EventStore
 
-EVENT_FIELDS = """
-  id path date headline summary summaryMarkdown summaryHtml coverImage
-  sources { name url domain publisher { id name domain eventCount } }
-  related { path headline date context { id name slug eventCount } event { id path headline tags { name } } }
-  tags { id name slug eventCount }
-  relatedBy(first: 2) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { path } } }
-"""
-EVERYTHING = f"""{{
-  events(first: 30) {{ totalCount pageInfo {{ endCursor }} edges {{ cursor node {{ {EVENT_FIELDS} }} }} }}
-  tags(first: 5) {{ edges {{ node {{ id name slug eventCount relatedTags(first: 3) {{ count tag {{ name }} }} }} }} }}
-  publishers(first: 5) {{ edges {{ node {{ id name domain eventCount }} }} }}
-  days(from: "2015-01-01") {{ id date eventCount }}
-  search(text: "the", first: 3) {{ totalCount edges {{ cursor score snippetHtml node {{ path }} }} }}
-  stats {{ events tags publishers dateFrom dateTo unresolvedRelatedLinks }}
-  oldest: events(first: 3, orderBy: DATE_ASC, filter: {{ dateFrom: "2015-01-01", text: "the" }}) {{ edges {{ node {{ path }} }} }}
-  byName: tags(prefix: "s", orderBy: NAME, last: 3) {{ edges {{ cursor node {{ name timeline(granularity: YEAR) {{ period count }} }} }} }}
-  newest: search(text: "the", orderBy: DATE_DESC, first: 2) {{ edges {{ node {{ path }} }} }}
-}}"""
-
 
 @pytest.fixture(scope="module")
 def context(bundled_store: EventStore) -> dict[str, Any]:
     archive = Archive.from_documents(bundled_store.documents())
-    return {"request": None, "response": None, ARCHIVE: archive, HOLDER: None, TOKEN: None}
+    return {"request": None, "response": None, ARCHIVE: archive}
 
 
 def _execute(schema: strawberry.Schema, query: str, context: dict[str, Any], variables: dict[str, Any] | None = None) -> Any:

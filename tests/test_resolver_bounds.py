@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from newsgraph.api import render
+from newsgraph.parse import summary_html as render
 from newsgraph.api.limits import QUERY_TIMEOUT, QueryTimeout
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.archive import search as search_module

@@ -59,8 +59,8 @@ def test_small_requests_are_answered_while_a_heavy_batch_runs(server: str) -> No
     assert small_answers >= 3, "the heavy batch ended before small requests were tried beside it"
     assert answers["heavy"].status_code == 200
     batch = answers["heavy"].json()  # stopped by the budget, or by the response size limit if it got that far
-    answered = batch if isinstance(batch, list) else [batch]
-    assert {error["extensions"]["code"] for answer in answered for error in answer["errors"]} <= {
+    answered = batch if isinstance(batch, list) else [batch]  # (an operation may finish within the budget)
+    assert {error["extensions"]["code"] for answer in answered for error in answer.get("errors", [])} <= {
         "QUERY_TIMEOUT", "RESPONSE_TOO_LARGE"}
 
 

@@ -23,9 +23,8 @@ from newsgraph.load import LoadOptions, reading
 from newsgraph.load import load_files
 from newsgraph.store import EventStore
 from newsgraph.store import store as store_module
-from newsgraph.store.documents import file_stat
 from newsgraph.store.layout import decode_member
-from newsgraph.store.manifest import manifest_path, read_manifest, write_manifest
+from newsgraph.store.manifest import identity_of, manifest_path, read_manifest, write_manifest
 from tests.conftest import BUNDLED_NEWS
 from tests.test_store import _documents
 
@@ -37,7 +36,7 @@ def _by_path(store: EventStore) -> dict[str, dict]:
 
 
 def _check_manifest_describes_the_file(store: EventStore) -> None:
-    manifest = read_manifest(store.path, file_stat(store.path.stat()))
+    manifest = read_manifest(store.path, identity_of(store.path.stat()))
     assert manifest is not None
     raw = store.path.read_bytes()
     placed = {entry.path: decode_member(raw[slice(*manifest.span(entry))]) for entry in manifest.entries}
@@ -158,7 +157,7 @@ def test_a_touched_file_with_the_same_bytes_has_its_new_stat_recorded(
     if manifest == "absent":
         manifest_path(store.path).unlink()
     elif manifest == "misplaced":
-        fitting = read_manifest(store.path, file_stat(store.path.stat()))
+        fitting = read_manifest(store.path, identity_of(store.path.stat()))
         write_manifest(store.path, dataclasses.replace(fitting, body_start=fitting.body_start + 7))
     report = load_files(store, [news])
     assert (report.loaded, report.unchanged) == (0, 214)
@@ -167,9 +166,9 @@ def test_a_touched_file_with_the_same_bytes_has_its_new_stat_recorded(
     assert len(changed) == 1
     assert after[changed[0]]["file_stat"][1] == 1_000_000_000  # the new mtime, recorded
     assert {**after[changed[0]], "file_stat": None} == {**before[changed[0]], "file_stat": None}
-    written = file_stat(store.path.stat())
+    written = identity_of(store.path.stat())
     assert load_files(store, [news]).unchanged == 214
-    assert file_stat(store.path.stat()) == written  # the next load found the stat recorded: nothing to write
+    assert identity_of(store.path.stat()) == written  # the next load found the stat recorded: nothing to write
 
 
 @pytest.mark.parametrize("write", ["edit", "remove"])
@@ -177,7 +176,7 @@ def test_a_touched_file_with_the_same_bytes_has_its_new_stat_recorded(
 def test_a_manifest_that_does_not_fit_its_file_is_never_spliced_with(tmp_path: Path, misplace: str, write: str) -> None:
     store = EventStore(tmp_path / "store.json")
     store.write(_documents(6))
-    manifest = read_manifest(store.path, file_stat(store.path.stat()))
+    manifest = read_manifest(store.path, identity_of(store.path.stat()))
     shift = int(misplace.removeprefix("start").removeprefix("length"))
     if misplace.startswith("start"):  # every document placed `shift` bytes away
         misplaced = dataclasses.replace(manifest, body_start=manifest.body_start + shift)

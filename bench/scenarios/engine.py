@@ -58,13 +58,12 @@ def _window(archive, after: str | None) -> list[dict]:
 
 def run_size(settings, events: int) -> dict:
     from newsgraph.api import ARCHIVE, build_schema
-    from newsgraph.api.context import HOLDER, TOKEN
     from newsgraph.api.stack import call_with_room
 
     _store, archive = archive_of(settings, events)
     variables = [draw.ours for draw in draws(archive, "nested", settings.requests)]
     ours_schema = build_schema()
-    context = {"request": None, "response": None, ARCHIVE: archive, HOLDER: None, TOKEN: None}
+    context = {"request": None, "response": None, ARCHIVE: archive}
     floor_schema = build_sdl_schema(FLOOR_SDL)
     document = parse(NESTED)
     assert not validate(floor_schema, document)

@@ -1,66 +1,62 @@
-"""Who may write: mutations are off unless the server has a token, then need `Authorization: Bearer <token>`.
+"""Who may write: a mutation runs only for a caller the server found allowed to write.
 
-The server puts what the caller sent under `CREDENTIALS` in the context: the HTTP
-header, or on a WebSocket the `Authorization` of the connection's connectionParams
-(a browser cannot set headers on a socket).
+The server decides (newsgraph.server's `write_access`: its token against the
+`Authorization` the caller sent, as an HTTP header or in a WebSocket's connectionParams)
+and puts the verdict, a `WriteAccess`, under ACCESS in the context; a script's own
+context grants it. This room only reads that verdict: no header, no token.
 
 The check is a schema extension on the whole operation, not a resolver guard: a
 refused mutation never executes, and its one error carries no path (the operation
 was refused, no field failed). Codes: UNAUTHENTICATED when no usable credentials
-were sent, FORBIDDEN when they are wrong or mutations are disabled.
+were sent, FORBIDDEN when they are wrong or mutations are disabled. (Over HTTP the
+server adds `WWW-Authenticate` to an UNAUTHENTICATED answer.)
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator, Mapping
-from typing import Any
+from dataclasses import dataclass
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
-from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from newsgraph.api.context import CREDENTIALS, TOKEN, TRUSTED
+from newsgraph.api.context import ACCESS
 
-TOKEN_VARIABLE = "NEWSGRAPH_TOKEN"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 
 
-def _refusal(code: str, message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code})
+@dataclass(frozen=True)
+class WriteAccess:
+    """The server's verdict on a caller: allowed to write (`code` None), or the error code and message saying why not."""
+
+    code: str | None = None
+    message: str = ""
 
 
-def mutation_refusal(context: Mapping[str, Any]) -> GraphQLError | None:
-    """Why this request may not run a mutation, or None when it may."""
-    if context.get(TRUSTED):
+GRANTED = WriteAccess()
+NO_VERDICT = WriteAccess(FORBIDDEN, "mutations are disabled: this request was given no write access")
+
+
+def refusal_of(access: object) -> GraphQLError | None:
+    """The error refusing a mutation to a caller with this access (none in the context: refused), or None."""
+    if not isinstance(access, WriteAccess):
+        access = NO_VERDICT
+    if access.code is None:
         return None
-    token: str | None = context.get(TOKEN)
-    if not token:
-        return _refusal(FORBIDDEN, f"mutations are disabled: set {TOKEN_VARIABLE} on the server to enable them")
-    header = context.get(CREDENTIALS) or ""
-    if not header.strip():
-        return _refusal(UNAUTHENTICATED, "mutations need a token: send the header `Authorization: Bearer <token>`")
-    scheme, _, credentials = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not credentials.strip():
-        return _refusal(UNAUTHENTICATED, "the Authorization header must read `Bearer <token>`")
-    if not hmac.compare_digest(credentials.strip().encode("utf-8"), token.encode("utf-8")):
-        return _refusal(FORBIDDEN, f"wrong token: send the one the server was given in {TOKEN_VARIABLE}")
-    return None
+    return GraphQLError(access.message, extensions={"code": access.code})
 
 
 class MutationAuth(SchemaExtension):
-    """Refuses a mutation operation before it executes unless `mutation_refusal` finds nothing wrong."""
+    """Refuses a mutation operation before it executes unless the context's WriteAccess allows it."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.operation_type is OperationType.MUTATION:
-            refusal = mutation_refusal(context.context if isinstance(context.context, Mapping) else {})
+            values = context.context if isinstance(context.context, Mapping) else {}
+            refusal = refusal_of(values.get(ACCESS))
             if refusal is not None:
                 context.result = GraphQLExecutionResult(data=None, errors=[refusal])
-                response = context.context.get("response") if isinstance(context.context, Mapping) else None
-                if isinstance(response, Response) and refusal.extensions["code"] == UNAUTHENTICATED:
-                    response.headers["www-authenticate"] = 'Bearer realm="newsgraph"'
         yield

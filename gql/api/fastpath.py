@@ -22,7 +22,11 @@ objects their annotations name. The `Node` interface tells types apart by class
 (`types.Node.resolve_type`), not by these checks.
 
 `LeanInfoExecutionContext` builds the per-field resolve info graphql-core needs
-(~850 a page) without the Python-level `__new__` of its named tuple.
+(~850 a page) without the Python-level `__new__` of its named tuple;
+`SpeedExecutionContext` adds stack.py's room to recurse.
+
+All of this reaches into Strawberry's and graphql-core's internals: build_schema uses
+it only while internals.py's switch and version check allow.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, _Ope
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_argument
 from strawberry.types.field import StrawberryField
+
+from newsgraph.api.stack import RoomyExecutionContext
 
 _new_tuple = tuple.__new__
 
@@ -158,3 +164,7 @@ class LeanInfoExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 self.operation_extensions,
             ),
         )
+
+
+class SpeedExecutionContext(RoomyExecutionContext, LeanInfoExecutionContext):
+    """Each operation with room to recurse (stack.py), each field's resolve info made cheaply."""

@@ -7,6 +7,11 @@ around a freshly bound method, a new function with `functools.update_wrapper` ru
 on it. What that finds depends only on the extension's class, so here it is found
 once per class and step; a request only binds the result to its extension instance.
 The hooks run exactly as before: same order, same context managers.
+
+`FoundOnceSchema` puts that runner on a schema, and gives graphql-core no middleware
+when no extension has a `resolve` hook (Strawberry's empty `MiddlewareManager` still
+costs a wrapping call per field). Both reach into Strawberry's internals: used only
+while internals.py's switch and version check allow.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.context import (
     ExecutingContextManager,
@@ -90,3 +96,15 @@ class HooksFoundOnce(SchemaExtensionsRunner):
 
     def executing(self) -> ExecutingContextManager:
         return _Executing(self.extensions)
+
+
+class FoundOnceSchema(strawberry.Schema):
+    """Put first among a schema class's bases: its extensions' hooks found once, no empty middleware."""
+
+    def create_extensions_runner(self, execution_context, extensions):  # noqa: ANN001, ANN201 - Strawberry's signature
+        return HooksFoundOnce(execution_context=execution_context, extensions=extensions)
+
+    def _get_middleware_manager(self, extensions):  # noqa: ANN001, ANN202 - Strawberry's signature
+        """None when no extension has a `resolve` hook: graphql-core then skips a wrapping call per field."""
+        manager = super()._get_middleware_manager(extensions)
+        return manager if manager.middlewares else None

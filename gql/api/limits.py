@@ -53,7 +53,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from newsgraph.api.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from newsgraph.archive.search import set_deadline_check
+from newsgraph.archive import set_deadline_check
 from newsgraph.parse import ParseLimits
 
 log = logging.getLogger("newsgraph")

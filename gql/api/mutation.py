@@ -1,37 +1,36 @@
 """Scripted loading over HTTP: import markdown documents, delete events.
 
-Writes go through the same store as `newsgraph load` (one atomic write under the
-writer lock per request), then the app's holder reloads before the mutation
-returns, so the answer, and every request after it, reads the new archive. Who may
-call these is decided before execution, in `newsgraph.api.auth`.
+The resolvers write through the `Writes` the server put in the context (newsgraph.api.context):
+one atomic store write under the writer lock per request, as `newsgraph load` makes, after
+which the archive is reloaded before the mutation returns, so the answer, and every request
+after it, reads the new archive. This room parses no markdown and opens no file. Who may call
+these is decided before execution (newsgraph.api.auth).
 
 Under `serve --watch` the markdown files under the watched directory are the source
 of the events read from them: the next reload would bring back a deleted one, and
-put the file's content back over an imported one. So neither mutation changes such
-an event while its file is there: `deleteEvent` fails with WATCHED_FILE, and an
+put the file's content back over an imported one. So the server's writer changes no
+such event while its file is there: `deleteEvent` fails with WATCHED_FILE, and an
 imported document at its path is rejected with an error naming the file.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from newsgraph.api.context import ARCHIVE, HOLDER
+from newsgraph.api.context import ARCHIVE, WRITES, WriteFailed, Writes
 from newsgraph.api.types import Event
-from newsgraph.load.finder import shown_name
-from newsgraph.archive.holder import ArchiveHolder
-from newsgraph.load import LoadOptions, LoadReport, load_texts
 from newsgraph.parse import Problem as ParseProblem
 from newsgraph.parse import Severity
-from newsgraph.store import EventStore, StoreCorrupt, StoreError
 
-STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+T = TypeVar("T")
+# The codes of the WriteFailed a writer raises:
+STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # the store cannot be written now (another writer holds it, it is damaged…)
 WATCHED_FILE = "WATCHED_FILE"  # the event comes from a file `serve --watch` follows: change the file instead
 
 ProblemSeverity = strawberry.enum(
@@ -73,63 +72,15 @@ class DeleteResult:
     deleted: bool = strawberry.field(description="False when no event had that path.")
 
 
-def _store_failure(error: Exception) -> GraphQLError:
-    return GraphQLError(f"the store cannot be written now: {error}", extensions={"code": STORE_UNAVAILABLE})
-
-
-def _holder(info: Info[Any, Any]) -> ArchiveHolder:
-    return info.context[HOLDER]
-
-
-async def _write_then_reload(info: Info[Any, Any], write: Any, *args: Any) -> Any:
-    """Run a store write and the reload after it off the event loop; the request then reads the new archive."""
-    holder = _holder(info)
-
-    def work() -> Any:
-        outcome = write(holder.store, *args)
-        holder.reload()
-        return outcome
-
+async def _written(info: Info[Any, Any], write: Callable[[Writes], T]) -> T:
+    """Make one write through the context's writer, off the event loop; the request then reads the new archive."""
+    writes: Writes = info.context[WRITES]
     try:
-        outcome = await asyncio.to_thread(work)
-    except (StoreError, StoreCorrupt) as error:
-        raise _store_failure(error) from None
-    info.context[ARCHIVE] = holder.current()  # fields below this mutation read the archive that holds the write
+        outcome = await asyncio.to_thread(write, writes)
+    except WriteFailed as error:
+        raise GraphQLError(str(error), extensions={"code": error.code}) from None
+    info.context[ARCHIVE] = writes.current()  # fields below this mutation read the archive that holds the write
     return outcome
-
-
-def _watched_sources(store: EventStore, watched: str | None) -> dict[str, str]:
-    """Canonical path → file of the stored events read from files under the watched directory (none unwatched).
-
-    Called under the writer lock, so no load changes them before the write that follows.
-    """
-    if watched is None:
-        return {}
-    prefix = watched.rstrip(os.sep) + os.sep
-    return {entry.path: entry.file for entry in store.entries() if entry.file and entry.file.startswith(prefix)}
-
-
-def _source_refusal(sources: dict[str, str], path: str) -> str | None:
-    """Why a mutation may not change the event at `path` (its watched file is there), or None."""
-    file = sources.get(path)
-    if file is None or not os.path.exists(file):  # a file gone: the next reload removes its event anyway
-        return None
-    return (f"{path} is read from {shown_name(file)}, which this server watches (serve --watch) and reloads: "
-            f"change or delete that file instead")
-
-
-def _import(store: EventStore, pairs: list[tuple[str, str]], options: LoadOptions, watched: str | None) -> LoadReport:
-    with store.writing():
-        sources = _watched_sources(store, watched)
-        return load_texts(store, pairs, options, refused=lambda path: _source_refusal(sources, path))
-
-
-def _delete(store: EventStore, path: str, watched: str | None) -> bool:
-    with store.writing():
-        refusal = _source_refusal(_watched_sources(store, watched), path)
-        if refusal:
-            raise GraphQLError(f"not deleted: {refusal}", extensions={"code": WATCHED_FILE})
-        return store.write((), [path]).removed > 0
 
 
 @strawberry.type(description="Writes; off unless the server was given NEWSGRAPH_TOKEN, then `Authorization: Bearer <token>`.")
@@ -145,11 +96,10 @@ class Mutation:
         strict: Annotated[bool, strawberry.argument(description="Reject documents with warnings too.")] = False,
     ) -> list[ImportResult]:
         pairs = [(document.path, document.markdown) for document in documents]
-        report: LoadReport = await _write_then_reload(info, _import, pairs, LoadOptions(strict=strict),
-                                                      _holder(info).watched)
+        outcomes = await _written(info, lambda writes: writes.import_texts(pairs, strict))
         archive = info.context[ARCHIVE]
         results = []
-        for outcome in report.documents:
+        for outcome in outcomes:
             record = archive.events.get(outcome.path) if outcome.path else None
             results.append(
                 ImportResult(
@@ -166,5 +116,5 @@ class Mutation:
         info: Info[Any, Any],
         path: Annotated[str, strawberry.argument(description="Canonical path `/news/YYYY/MM/D/slug.md`.")],
     ) -> DeleteResult:
-        deleted = await _write_then_reload(info, _delete, path, _holder(info).watched)
+        deleted = await _written(info, lambda writes: writes.delete(path))
         return DeleteResult(path=path, deleted=deleted)

@@ -20,9 +20,9 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, OperationDefinitionNode, parse
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
 
 from newsgraph.api.errors import GRAPHQL_PARSE_FAILED, OPERATION_RESOLUTION_FAILURE
+from newsgraph.api.internals import graphql_schema, provided_operation_name, validate_document
 from newsgraph.api.limits import page_values, query_cost_rule
 
 Rules = tuple[type[ASTValidationRule], ...]
@@ -101,7 +101,7 @@ class Prepare(SchemaExtension):
                 # Raised in this hook, it leaves the operation before `ErrorCodes` sees a result: coded here.
                 error.extensions = {**(error.extensions or {}), "code": GRAPHQL_PARSE_FAILED}
                 raise
-        if getattr(context, "_provided_operation_name", None) is None and _operation_count(context.graphql_document) > 1:
+        if provided_operation_name(context) is None and _operation_count(context.graphql_document) > 1:
             # Strawberry would run the first operation; the spec asks for this error (graphql-core's wording)
             raise GraphQLError("Must provide operation name if query contains multiple operations.",
                                extensions={"code": OPERATION_RESOLUTION_FAILURE})
@@ -110,7 +110,7 @@ class Prepare(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         context.pre_execution_errors = self.preparation.validate(
-            context.schema._schema, context.query, context.graphql_document, context.validation_rules,
+            graphql_schema(context.schema), context.query, context.graphql_document, context.validation_rules,
             context.variables,
         )
         yield

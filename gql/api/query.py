@@ -29,8 +29,7 @@ from newsgraph.api.types import (
     page_info,
     paginate_events,
 )
-from newsgraph.archive import Archive
-from newsgraph.archive.text import fold
+from newsgraph.archive import Archive, fold
 
 MAX_NODES = 100
 

@@ -13,32 +13,31 @@ from strawberry.types.graphql import OperationType
 
 from newsgraph.api.auth import MutationAuth
 from newsgraph.api.errors import ErrorCodes, is_unexpected
-from newsgraph.api.fastpath import LeanInfoExecutionContext, shortcut_plain_resolvers, skip_type_checks
-from newsgraph.api.hooks import HooksFoundOnce
+from newsgraph.api.internals import speed_hooks
 from newsgraph.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule
 from newsgraph.api.mutation import Mutation
 from newsgraph.api.prepare import Preparation, Prepare
 from newsgraph.api.query import Query
-from newsgraph.api.stack import RoomyExecutionContext
 from newsgraph.api.subscription import Subscription
 from newsgraph.api.types import Day, Event, Publisher, Tag
+from newsgraph.settings import DEFAULTS
 
 
 @dataclass(frozen=True)
 class QueryLimits:
-    """Bounds on one GraphQL request; the defaults sit well above what a real frontend sends."""
+    """Bounds on one GraphQL request; the defaults (newsgraph.settings) sit well above what a real frontend sends."""
 
-    max_depth: int = 15
-    max_aliases: int = 50
-    max_tokens: int = 5_000
-    max_batch: int = 10
-    introspection: bool = True
-    max_cost: int | None = 1_000_000  # estimated fields one operation may resolve, at worst (limits.query_cost_rule)
-    query_timeout: float | None = 5.0  # seconds one query may execute before QUERY_TIMEOUT
+    max_depth: int = DEFAULTS.max_depth
+    max_aliases: int = DEFAULTS.max_aliases
+    max_tokens: int = DEFAULTS.max_tokens
+    max_batch: int = DEFAULTS.max_batch
+    introspection: bool = DEFAULTS.introspection
+    max_cost: int | None = DEFAULTS.max_cost  # estimated fields one operation may resolve, at worst; 0 or None: off
+    query_timeout: float | None = DEFAULTS.query_timeout  # seconds before QUERY_TIMEOUT; 0 or None: off
 
 
 class _Schema(strawberry.Schema):
-    """Strawberry's schema, with less spent on each request."""
+    """Strawberry's schema, logging only unexpected errors and never running a subscription in `execute`."""
 
     def process_errors(self, errors, execution_context=None) -> None:  # noqa: ANN001 - Strawberry's signature
         """Logs only unexpected errors: a client's bad input, a refused query or a timeout is answered, not logged."""
@@ -51,19 +50,6 @@ class _Schema(strawberry.Schema):
         allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
         return await super().execute(query, variable_values, context_value, root_value, operation_name, allowed,
                                      operation_extensions)
-
-    def create_extensions_runner(self, execution_context, extensions):  # noqa: ANN001, ANN201 - Strawberry's signature
-        """Extension hooks looked up once per extension class, not on every request (hooks.py)."""
-        return HooksFoundOnce(execution_context=execution_context, extensions=extensions)
-
-    def _get_middleware_manager(self, extensions):  # noqa: ANN001, ANN202 - Strawberry's signature
-        """None when no extension has a `resolve` hook: graphql-core then skips a wrapping call per field."""
-        manager = super()._get_middleware_manager(extensions)
-        return manager if manager.middlewares else None
-
-
-class _ExecutionContext(RoomyExecutionContext, LeanInfoExecutionContext):
-    """Each operation with room to recurse (stack.py), each field's resolve info made cheaply (fastpath.py)."""
 
 
 def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence[Callable[[], SchemaExtension]] = ()
@@ -84,15 +70,19 @@ def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence
         ErrorCodes,  # codes every error, masks unexpected ones
         MutationAuth,  # mutations only with the server's token
     ]
-    schema = _Schema(
+    # Less spent on each request (hooks.py, fastpath.py, stack.py) when internals.py's switch and version
+    # check allow; otherwise None, and the schema is Strawberry's own.
+    hooks = speed_hooks(_Schema)
+    schema = (hooks.schema_class if hooks else _Schema)(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Event, Tag, Day, Publisher],
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch}),
-        execution_context_class=_ExecutionContext,
+        execution_context_class=hooks.execution_context_class if hooks else None,
     )
-    shortcut_plain_resolvers(schema)  # attribute and argument-less method fields resolved directly (fastpath.py)
-    skip_type_checks(schema)  # no `is_type_of` call per object completed (fastpath.py)
+    # plain fields resolved directly, no `is_type_of` call per object completed (fastpath.py)
+    for speed_up in hooks.after_build if hooks else ():
+        speed_up(schema)
     return schema

@@ -14,9 +14,7 @@ from enum import Enum
 from typing import TypeVar
 
 from newsgraph.api.errors import UserInputError
-from newsgraph.archive import Archive, SearchQuery, SearchQueryError, parse_query
-from newsgraph.archive.archive import Positions
-from newsgraph.archive.search import Matches
+from newsgraph.archive import Archive, Matches, Positions, SearchQuery, SearchQueryError, parse_query
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -2,7 +2,8 @@
 
 Served over WebSocket (graphql-transport-ws, or the older graphql-ws) at `/graphql`.
 A reload happens when the store file is rewritten: by `newsgraph load` in another
-process, by `serve --watch`, or by a mutation.
+process, by `serve --watch`, or by a mutation. The server puts its archive's change feed
+in the context (CHANGES).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from newsgraph.api.context import HOLDER
-from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.api.context import CHANGES, Changes
 
 
 @strawberry.type(description="What one reload of the archive changed: canonical paths, each list sorted.")
@@ -32,6 +32,6 @@ class Subscription:
         "subscribe again and re-read."
     )
     async def events_changed(self, info: Info[Any, Any]) -> AsyncGenerator[EventsChanged, None]:
-        holder: ArchiveHolder = info.context[HOLDER]
-        async for change in holder.feed.subscribe():
+        changes: Changes = info.context[CHANGES]
+        async for change in changes.subscribe():
             yield EventsChanged(added=list(change.added), changed=list(change.changed), removed=list(change.removed))

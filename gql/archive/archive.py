@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from newsgraph.archive.links import resolve_misses
 from newsgraph.archive.search import SearchDocument, SearchIndex
 from newsgraph.collector import collector_paused
-from newsgraph.parse.model import Event
-from newsgraph.store.documents import Document, document_to_event
+from newsgraph.parse import Event
+from newsgraph.store import Document, document_to_event
 
 _HOST_PREFIXES = ("www.", "mobile.", "m.", "amp.")
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from newsgraph.archive import Archive
+from newsgraph.archive.archive import Archive
 
 log = logging.getLogger("newsgraph")
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from newsgraph.archive import Archive
+from newsgraph.archive.archive import Archive
 from newsgraph.archive.changes import ChangeFeed, diff_archives
 from newsgraph.collector import collector_paused, refreeze
 from newsgraph.store import EventStore, StoreCorrupt, StoreError
@@ -28,7 +28,6 @@ from newsgraph.store import EventStore, StoreCorrupt, StoreError
 log = logging.getLogger("newsgraph")
 
 FileIdentity = tuple[int, int, int] | None
-WATCHED_VARIABLE = "NEWSGRAPH_WATCHED"  # the directory `serve --watch` loads from (newsgraph.server.watch.start_watcher)
 
 
 def file_identity(path: Path) -> FileIdentity:
@@ -40,12 +39,7 @@ def file_identity(path: Path) -> FileIdentity:
 
 
 class ArchiveHolder:
-    """Holds the current `Archive` of a store and rebuilds it when the store file is replaced.
-
-    `watched` is the directory whose markdown files are the source of truth for the
-    events read from them (`serve --watch`, in this process or the one that started it):
-    the mutations refuse to change those events (newsgraph.api.mutation).
-    """
+    """Holds the current `Archive` of a store and rebuilds it when the store file is replaced."""
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
@@ -55,7 +49,6 @@ class ArchiveHolder:
         self._archive = Archive([])
         self.loaded_at = 0.0
         self.store_error: str | None = None  # why the store file as it is now is not what is served
-        self.watched: str | None = os.environ.get(WATCHED_VARIABLE) or None
         self.feed = ChangeFeed()  # what each swap added, changed and removed, for live subscribers
         self.reload()
         if self.store_error:  # no good archive to keep serving: a server must not start on this file

@@ -12,7 +12,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from newsgraph.parse.slug import date_from_path, slug_from_path
+from newsgraph.parse import date_from_path, slug_from_path
 
 MIN_SHARED_WORDS = 0.8
 INDEX_FROM_EVENTS = 40  # a day with this many events is indexed by slug word before links are scored

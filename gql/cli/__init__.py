@@ -1,1 +1,5 @@
-"""The `newsgraph` command line: its commands (main.py), the load progress bar, exporting the archive."""
+"""The `newsgraph` command line: its commands (main.py), their options (options.py), the load progress bar."""
+
+from newsgraph.cli.main import run
+
+__all__ = ["run"]

@@ -11,26 +11,23 @@ import gc
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
 
-from newsgraph.load.finder import LoadUsageError
-from newsgraph.load import DEFAULT_MAX_FILE_BYTES, LoadFailed, LoadOptions, LoadReport, load_files
+from newsgraph.load import LoadFailed, LoadOptions, LoadReport, LoadUsageError, load_files
 from newsgraph.parse import ParseLimits
+from newsgraph.cli.options import setting_option, setting_options
 from newsgraph.cli.progress import PLAIN_EVERY, load_progress
+from newsgraph.settings import Settings
 from newsgraph.store import EventStore, StoreCorrupt, StoreError, default_store_path
 
-DEFAULT_DATA = Path("data/news")
 SCHEMA_FILE = Path("schema/schema.graphql")
 
-store_option = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Store file (default: $NEWSGRAPH_DB or data/newsgraph.json).",
-)
+store_option = setting_option("db")  # options of settings (--db, serve's, load's limits): newsgraph.settings
 
 
 def _store(db: Path | None) -> EventStore:
@@ -64,11 +61,9 @@ def run() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress output on stderr.")
 @click.option("--progress-every", type=click.IntRange(min=1), default=PLAIN_EVERY, show_default=True,
               help="When stderr is not a terminal, print a progress line every N files (a terminal gets a bar).")
-@click.option("--max-file-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_FILE_BYTES, show_default=True)
-@click.option("--max-items", type=click.IntRange(min=1), default=ParseLimits().max_items_per_section, show_default=True,
-              help="Most items a Source or Related section may hold.")
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
-              help="Seconds to wait while another load writes the same store, then fail.")
+@setting_option("max_file_bytes")
+@setting_option("max_items")
+@setting_option("lock_timeout")
 def load(paths: tuple[Path, ...], db: Path | None, prune: bool, strict: bool, as_json: bool, quiet: bool,
          progress_every: int, max_file_bytes: int, max_items: int, lock_timeout: float) -> None:
     """Load markdown files and directories (recursively) into the store."""
@@ -106,56 +101,26 @@ def _print_report(report: LoadReport, store: EventStore, as_json: bool) -> None:
 
 
 @main.command()
-@store_option
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True,
-              help="Archive directory loaded first when the store is missing or older.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--cors-origin", "cors_origins", multiple=True,
-              help="Allowed browser origin, for HTTP and WebSocket (repeatable; '*' for any).")
-@click.option("--cors-header", "cors_headers", multiple=True,
-              help="A request header browsers may send cross-origin, besides content-type, authorization and "
-                   "Apollo Client's (repeatable).")
-@click.option("--cache-max-age", type=click.IntRange(min=0), default=60, show_default=True,
-              help="Seconds browsers and CDNs may reuse a GET query's answer (Cache-Control); 0: revalidate each time.")
-@click.option("--trusted-documents", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Run only these operations: a directory of .graphql files, an Apollo persisted query manifest "
-                   "or a {hash: query} JSON file.")
-@click.option("--max-depth", type=click.IntRange(min=1), default=15, show_default=True)
-@click.option("--max-aliases", type=click.IntRange(min=0), default=50, show_default=True)
-@click.option("--max-tokens", type=click.IntRange(min=1), default=5000, show_default=True)
-@click.option("--max-batch", type=click.IntRange(min=1), default=10, show_default=True, help="Operations in one batched request.")
-@click.option("--max-body-bytes", type=click.IntRange(min=1), default=1_000_000, show_default=True)
-@click.option("--no-introspection", is_flag=True, help="Refuse introspection queries (and so the playground's docs).")
-@click.option("--max-cost", type=click.IntRange(min=0), default=1_000_000, show_default=True,
-              help="Most fields one query may resolve, estimated before it runs (page sizes multiplied); 0: no limit.")
-@click.option("--query-timeout", type=click.FloatRange(min=0), default=5.0, show_default=True,
-              help="Seconds a query may run before it is stopped with QUERY_TIMEOUT; 0: no limit.")
-@click.option("--max-waiting-queries", type=click.IntRange(min=1), default=32, show_default=True,
-              help="Query operations running or queued at once per worker; more get 503 SERVER_BUSY with Retry-After.")
-@click.option("--max-response-bytes", type=click.IntRange(min=1), default=8_000_000, show_default=True,
-              help="Larger answers are replaced by a RESPONSE_TOO_LARGE error.")
-@click.option("--watch", is_flag=True, help="Reload when markdown files under --data change (added, edited, removed).")
-def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_origins: tuple[str, ...],
-          cors_headers: tuple[str, ...], cache_max_age: int, trusted_documents: Path | None, max_depth: int, max_aliases: int, max_tokens: int, max_batch: int, max_body_bytes: int,
-          no_introspection: bool, max_waiting_queries: int, max_response_bytes: int, watch: bool, max_cost: int, query_timeout: float) -> None:
+@setting_options("serve")
+def serve(**values: Any) -> None:
     """Serve the archive at http://HOST:PORT/graphql (GraphiQL in a browser).
 
     The server follows its store: a `newsgraph load` from another process is picked
     up within a second. Mutations are off unless NEWSGRAPH_TOKEN is set; then they
-    need `Authorization: Bearer <token>`.
+    need `Authorization: Bearer <token>`. Every option can also be given in the
+    environment variable shown beside it; an option on the command line wins.
     """
     import uvicorn
 
-    from newsgraph.server.timeouts import TimedRequests
-    from newsgraph.server.starting import SETTINGS_VARIABLE, refresh_store
-    from newsgraph.server.watch import start_watcher
-    from newsgraph.server.workers import reserve_port, spreads_connections, supervise
+    from newsgraph.server import (
+        SETTINGS_VARIABLE, TimedRequests, refresh_store, reserve_port, spreads_connections, start_watcher, supervise,
+    )
 
-    if watch and not data.is_dir():
+    settings = Settings.from_options(values)
+    data, host, port, workers = settings.data, settings.host, settings.port, settings.workers
+    if settings.watch and not data.is_dir():
         raise click.UsageError(f"--watch needs the data directory {data} to exist")
-    _check_serving_options(cors_origins, trusted_documents)
+    _check_serving_options(settings.cors_origins, settings.trusted_documents)
     reserved = None
     if workers > 1 and spreads_connections():  # else uvicorn's workers, sharing one socket (gql/server/workers.py)
         try:
@@ -165,7 +130,7 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
             sys.exit(1)
         port = reserved.getsockname()[1]
 
-    store = _store(db)
+    store = _store(settings.db)
     try:
         report = refresh_store(store, data)
     except (StoreError, StoreCorrupt, LoadFailed) as error:
@@ -173,28 +138,13 @@ def serve(db: Path | None, data: Path, host: str, port: int, workers: int, cors_
         sys.exit(1)
     if report is not None:
         click.echo(f"loaded {data}: {report.loaded} loaded, {report.rejected} rejected", err=True)
-    settings = {
-        "db": str(store.path.resolve()),
-        "cors_origins": list(cors_origins),
-        "cors_headers": [header.lower() for header in cors_headers],
-        "cache_max_age": cache_max_age,
-        "max_waiting_queries": max_waiting_queries,
-        "max_response_bytes": max_response_bytes,
-        "trusted_documents": str(trusted_documents.resolve()) if trusted_documents else None,
-        "max_depth": max_depth,
-        "max_aliases": max_aliases,
-        "max_tokens": max_tokens,
-        "max_batch": max_batch,
-        "max_body_bytes": max_body_bytes,
-        "introspection": not no_introspection,
-        "max_cost": max_cost,
-        "query_timeout": query_timeout,
-    }
-    os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
+    trusted = settings.trusted_documents
+    handed = replace(settings, db=store.path.resolve(), trusted_documents=trusted.resolve() if trusted else None)
+    os.environ[SETTINGS_VARIABLE] = handed.to_json()  # the workers' settings; the token stays in its own variable
     click.echo(f"newsgraph: http://{host}:{port}/graphql", err=True)
-    click.echo("mutations: on (Authorization: Bearer $NEWSGRAPH_TOKEN)" if os.environ.get("NEWSGRAPH_TOKEN")
+    click.echo("mutations: on (Authorization: Bearer $NEWSGRAPH_TOKEN)" if settings.token
                else "mutations: off (set NEWSGRAPH_TOKEN to enable them)", err=True)
-    stop_watching = start_watcher(store, data, lambda line: click.echo(line, err=True)) if watch else None
+    stop_watching = start_watcher(store, data, lambda line: click.echo(line, err=True)) if settings.watch else None
     if stop_watching:
         click.echo(f"watching {data} for changes", err=True)
     app = "newsgraph.server.starting:app_from_environment"
@@ -211,7 +161,7 @@ def _check_serving_options(cors_origins: tuple[str, ...], trusted_documents: Pat
     """Options a worker process would only fail on, refused here with one clear line."""
     from strawberry.http.websocket_origin import normalize_allowed_origins
 
-    from newsgraph.server.persisted import TrustedDocuments
+    from newsgraph.server import TrustedDocuments
 
     try:
         normalize_allowed_origins(cors_origins)
@@ -246,7 +196,7 @@ def query(query: str, db: Path | None, variables: str) -> None:
               help="md: the directory to write under (required); jsonl: the file (default: stdout).")
 def export(db: Path | None, fmt: str, out: Path | None) -> None:
     """Write the stored events out: markdown files (loading them gives the same archive) or JSON lines."""
-    from newsgraph.cli.export import ExportError, events_of, export_jsonl, export_markdown
+    from newsgraph.store import ExportError, events_of, export_jsonl, export_markdown
 
     store = _store(db)
     if fmt == "md" and out is None:

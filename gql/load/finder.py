@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from newsgraph.load.listings import MARKDOWN_FILE, MARKDOWN_LINK, SUBDIRECTORY, Listings, directory_identity
-from newsgraph.store.documents import file_stat
 
 
 class LoadUsageError(Exception):
@@ -42,6 +41,11 @@ class Found(NamedTuple):
     stat: list[int] | None
     error: str | None = None
     skipped: str | None = None
+
+
+def file_stat(status: os.stat_result) -> list[int]:
+    """[size, mtime_ns, ctime_ns, inode] of a markdown file: what the store records of it (newsgraph.store's STAT_KEY)."""
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
 
 
 def shown_name(name: str) -> str:

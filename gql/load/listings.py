@@ -24,7 +24,7 @@ from pathlib import Path
 
 import orjson
 
-from newsgraph.store.storage import replace_file
+from newsgraph.store import replace_file
 
 LISTINGS_VERSION = 2  # 2: FIFOs and other entries named *.md that are not files are kept (MARKDOWN_LINK)
 RACY_NS = 2_000_000_000  # a stat this close to "now" may still change within its timestamp tick (newsgraph.load)

@@ -21,9 +21,7 @@ from newsgraph.load.pool import Parsing
 from newsgraph.load.reading import FileOutcome, content_hash, parse_bytes, rejected
 from newsgraph.load.report import DocumentOutcome, LoadFailed, LoadOptions, LoadReport
 from newsgraph.parse import Problem, Severity
-from newsgraph.store import Document, EventStore
-from newsgraph.store.documents import STAT_KEY
-from newsgraph.store.manifest import Entry
+from newsgraph.store import STAT_KEY, Document, Entry, EventStore
 
 
 def load_files(

@@ -12,7 +12,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from newsgraph.load.finder import Found
 from newsgraph.load.reading import FileOutcome, read_and_parse
 from newsgraph.load.report import LoadOptions
-from newsgraph.store.manifest import Entry
+from newsgraph.store import Entry
 
 PARALLEL_THRESHOLD = 2_000  # files; below this, starting a fork server and its workers costs more than it saves
 FORK_PARALLEL_THRESHOLD = 32  # files; forked workers start in milliseconds and then parse while the scan goes on

@@ -11,9 +11,7 @@ from newsgraph.load.finder import Found, shown_name
 from newsgraph.load.listings import RACY_NS, is_utf8
 from newsgraph.load.report import LoadOptions
 from newsgraph.parse import Problem, Severity, parse_event
-from newsgraph.store import Document, event_to_document
-from newsgraph.store.documents import STAT_KEY
-from newsgraph.store.manifest import Entry
+from newsgraph.store import STAT_KEY, Document, Entry, event_to_document
 
 # The stat fast path (like git's index): a document read from a file records the file's
 # [size, mtime_ns, ctime_ns, inode] under STAT_KEY; a later load that finds all four the

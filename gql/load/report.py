@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from newsgraph.parse import ParseLimits, Problem, Severity
+from newsgraph.settings import DEFAULTS
 
-DEFAULT_MAX_FILE_BYTES = 1_000_000
+DEFAULT_MAX_FILE_BYTES = DEFAULTS.max_file_bytes
 
 
 class LoadFailed(Exception):

@@ -1,9 +1,10 @@
-"""Parsing: markdown text → `Event` records (pure; no I/O)."""
+"""Parsing: markdown text → `Event` records, and a summary's markdown → safe HTML (pure; no I/O)."""
 
 from newsgraph.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, Source
 from newsgraph.parse.parser import ParseLimits, parse_event
 from newsgraph.parse.render import render_event
-from newsgraph.parse.slug import canonical_path, date_from_path, slugify
+from newsgraph.parse.slug import canonical_path, date_from_path, slug_from_path, slugify
+from newsgraph.parse.summary_html import render_summary
 
 __all__ = [
     "Event",
@@ -17,5 +18,7 @@ __all__ = [
     "date_from_path",
     "parse_event",
     "render_event",
+    "render_summary",
+    "slug_from_path",
     "slugify",
 ]

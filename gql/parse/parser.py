@@ -16,6 +16,7 @@ from markdown_it.token import Token
 
 from newsgraph.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, Source
 from newsgraph.parse.slug import canonical_path, date_from_path
+from newsgraph.settings import DEFAULTS
 
 # Only the rules the format uses: fewer rules, faster parsing, and no raw HTML tokens.
 # At _MAX_NESTING markdown-it stops reading and drops the rest of the file without a
@@ -44,7 +45,7 @@ class ParseLimits:
     the archive compares them).
     """
 
-    max_items_per_section: int = 100
+    max_items_per_section: int = DEFAULTS.max_items  # `load --max-items`
     max_context_tags: int = 20  # tags in one related link's `_Context: ..._`, as written (repeats dropped)
     max_event_tags: int = 30  # distinct tags of one event (case-insensitive), the union of its links' contexts
 

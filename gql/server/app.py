@@ -18,35 +18,37 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from newsgraph.api import QueryLimits
-from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.archive import ArchiveHolder
 from newsgraph.server.body_limit import BodySizeLimit
 from newsgraph.server.executor import QueryThreads
 from newsgraph.server.persisted import PersistedQueries, TrustedDocuments
 from newsgraph.server.view import NewsGraphQL
+from newsgraph.settings import DEFAULTS
 from newsgraph.store import EventStore
 
 log = logging.getLogger("newsgraph")
 QUERY_THREADS = 8  # threads running queries per process: one heavy request holds one, small queries take another
 STATIC = Path(__file__).parent.parent / "static"
-# What browsers may send cross-origin besides the CORS-safelisted headers: what Apollo Client and urql send
+# What browsers may always send cross-origin besides the CORS-safelisted headers: what Apollo Client and urql send
 DEFAULT_CORS_HEADERS = ("content-type", "authorization", "apollographql-client-name", "apollographql-client-version",
                         "apollo-require-preflight", "x-apollo-operation-name", "if-none-match")
 
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """Everything `newsgraph serve` can configure, with the defaults a local user wants."""
+    """What the app is told: the settings of `newsgraph serve` that reach it, each named and defaulted as in
+    newsgraph.settings (where each is explained), the query limits among them; and `reload_interval`."""
 
     limits: QueryLimits = QueryLimits()
-    cors_origins: tuple[str, ...] = ()
-    cors_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
-    max_body_bytes: int = 1_000_000
+    cors_origins: tuple[str, ...] = DEFAULTS.cors_origins
+    cors_headers: tuple[str, ...] = DEFAULTS.cors_headers  # allowed besides DEFAULT_CORS_HEADERS
+    max_body_bytes: int = DEFAULTS.max_body_bytes
     reload_interval: float = 1.0  # seconds between checks for a rewritten store; 0 turns it off
-    token: str | None = field(default=None, repr=False)  # NEWSGRAPH_TOKEN: mutations need it as a bearer token
-    cache_max_age: int = 60  # seconds a GET query's answer may be reused (Cache-Control: public, max-age)
-    trusted_documents: Path | None = None  # only these operations run (a directory of .graphql files or a manifest)
-    max_waiting_queries: int = 32  # query operations running or queued at once; more get 503 SERVER_BUSY
-    max_response_bytes: int = 8_000_000  # a larger answer is replaced by a RESPONSE_TOO_LARGE error
+    token: str | None = field(default=DEFAULTS.token, repr=False)  # mutations need it as a bearer token
+    cache_max_age: int = DEFAULTS.cache_max_age
+    trusted_documents: Path | None = DEFAULTS.trusted_documents
+    max_waiting_queries: int = DEFAULTS.max_waiting_queries
+    max_response_bytes: int = DEFAULTS.max_response_bytes
 
 
 def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -> Starlette:
@@ -83,7 +85,7 @@ def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=list(settings.cors_headers),
+                allow_headers=[*DEFAULT_CORS_HEADERS, *(header.lower() for header in settings.cors_headers)],
                 expose_headers=["etag"],
             ),
         ],

@@ -16,12 +16,13 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from newsgraph.api.auth import FORBIDDEN, UNAUTHENTICATED
-from newsgraph.api.errors import (
+from newsgraph.api import (
     BAD_USER_INPUT,
+    FORBIDDEN,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     OPERATION_RESOLUTION_FAILURE,
+    UNAUTHENTICATED,
 )
 
 BAD_REQUEST = "BAD_REQUEST"

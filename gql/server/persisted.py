@@ -25,7 +25,7 @@ from graphql import DocumentNode, FieldNode, GraphQLError, GraphQLSyntaxError, O
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLRequestData
 
-from newsgraph.api.bounded_cache import BoundedCache
+from newsgraph.api import BoundedCache
 from newsgraph.server.errors import BAD_REQUEST, PERSISTED_QUERY_NOT_IN_LIST, RequestRefused
 
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"

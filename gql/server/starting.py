@@ -1,23 +1,22 @@
 """Starting a server: make the store current with the archive directory, then build the app.
 
 `newsgraph serve` passes its settings to the workers through one environment
-variable, so that worker processes (gql/server/workers.py, or uvicorn's own) can build
-the app from an import string.
+variable (`Settings.to_json`), so that worker processes (gql/server/workers.py, or
+uvicorn's own) can build the app from an import string.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from starlette.applications import Starlette
 
 from newsgraph.api import QueryLimits
-from newsgraph.api.auth import TOKEN_VARIABLE
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.load import LoadOptions, LoadReport, load_files
-from newsgraph.store import EventStore, default_store_path
+from newsgraph.settings import Settings
+from newsgraph.store import EventStore
 
 SETTINGS_VARIABLE = "NEWSGRAPH_SERVER_SETTINGS"
 
@@ -59,26 +58,12 @@ def refresh_store(store: EventStore, data: Path) -> LoadReport | None:
 
 
 def app_from_environment() -> Starlette:
-    """The app a uvicorn worker builds from the settings `newsgraph serve` left in the environment."""
-    settings = json.loads(os.environ.get(SETTINGS_VARIABLE, "{}"))
-    limits = QueryLimits(
-        max_depth=settings.get("max_depth", QueryLimits.max_depth),
-        max_aliases=settings.get("max_aliases", QueryLimits.max_aliases),
-        max_tokens=settings.get("max_tokens", QueryLimits.max_tokens),
-        max_batch=settings.get("max_batch", QueryLimits.max_batch),
-        introspection=settings.get("introspection", True),
-        max_cost=settings.get("max_cost", QueryLimits.max_cost) or None,  # 0 turns the limit off
-        query_timeout=settings.get("query_timeout", QueryLimits.query_timeout) or None,
-    )
-    server = ServerSettings(
-        limits=limits,
-        cors_origins=tuple(settings.get("cors_origins", ())),
-        cors_headers=(*ServerSettings.cors_headers, *settings.get("cors_headers", ())),
-        cache_max_age=settings.get("cache_max_age", ServerSettings.cache_max_age),
-        max_waiting_queries=settings.get("max_waiting_queries", ServerSettings.max_waiting_queries),
-        max_response_bytes=settings.get("max_response_bytes", ServerSettings.max_response_bytes),
-        trusted_documents=Path(settings["trusted_documents"]) if settings.get("trusted_documents") else None,
-        max_body_bytes=settings.get("max_body_bytes", ServerSettings.max_body_bytes),
-        token=os.environ.get(TOKEN_VARIABLE) or None,  # from the environment, never the settings JSON
-    )
-    return create_app(EventStore(settings.get("db") or default_store_path()), server)
+    """The app a uvicorn worker builds from the settings `newsgraph serve` left in the environment
+    (one missing there takes its default; the token comes from NEWSGRAPH_TOKEN, never from that JSON)."""
+    settings = Settings.from_json(os.environ.get(SETTINGS_VARIABLE, "{}"))
+    return create_app(EventStore(settings.db), server_settings(settings))
+
+
+def server_settings(settings: Settings) -> ServerSettings:
+    """The app's settings: each of `ServerSettings` and of its `QueryLimits` is the setting of its name."""
+    return ServerSettings(limits=QueryLimits(**settings.values_for(QueryLimits)), **settings.values_for(ServerSettings))

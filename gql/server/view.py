@@ -37,11 +37,19 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
-from newsgraph.api import ARCHIVE, QueryLimits, build_schema
-from newsgraph.api.auth import FORBIDDEN, UNAUTHENTICATED
-from newsgraph.api.context import CREDENTIALS, HOLDER, TOKEN
-from newsgraph.api.limits import REQUEST_DEADLINE
-from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.api import (
+    ACCESS,
+    ARCHIVE,
+    CHANGES,
+    FORBIDDEN,
+    REQUEST_DEADLINE,
+    UNAUTHENTICATED,
+    WRITES,
+    QueryLimits,
+    build_schema,
+)
+from newsgraph.archive import ArchiveHolder
+from newsgraph.server.auth import CHALLENGE, write_access
 from newsgraph.server.playground import playground_response
 from newsgraph.server import caching, streams
 from newsgraph.server.errors import (
@@ -56,6 +64,7 @@ from newsgraph.server.errors import (
 from newsgraph.server.executor import OffLoopStreams, QueryThreads, is_query
 from newsgraph.server.persisted import PersistedQueries, TrustedOnly
 from newsgraph.server.sockets import TextFrames, credentials_in
+from newsgraph.server.writes import StoreWrites, watched_directory
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 TRANSPORTS = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL)
@@ -85,6 +94,7 @@ class NewsGraphQL(GraphQL):
         super().__init__(build_schema(limits, extensions), graphql_ide="graphiql", allow_queries_via_get=True,
                          subscription_protocols=TRANSPORTS, allowed_origins=cors_origins)
         self.holder = holder
+        self.writes = StoreWrites(holder, watched_directory())  # what the mutations write through
         self.token = token
         self.cache_max_age = cache_max_age
         self.limits = limits
@@ -126,8 +136,8 @@ class NewsGraphQL(GraphQL):
         return await playground_response(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> dict[str, Any]:
-        context = {"request": request, "response": response, ARCHIVE: self.holder.current(), HOLDER: self.holder,
-                   TOKEN: self.token, CREDENTIALS: request.headers.get("authorization")}
+        context = {"request": request, "response": response, ARCHIVE: self.holder.current(), WRITES: self.writes,
+                   CHANGES: self.holder.feed, ACCESS: write_access(self.token, request.headers.get("authorization"))}
         if not self.is_websocket_request(request):
             context[ONE_AT_A_TIME] = asyncio.Lock()  # a batch's operations run one after another, on one thread
             if self.limits.query_timeout:
@@ -150,7 +160,7 @@ class NewsGraphQL(GraphQL):
         """A browser cannot set headers on a socket: its token comes in connectionParams (`Authorization`)."""
         credentials = credentials_in(context.get("connection_params"))
         if credentials is not None:
-            context[CREDENTIALS] = credentials
+            context[ACCESS] = write_access(self.token, credentials)
         return UNSET  # a plain connection_ack
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -181,14 +191,16 @@ class NewsGraphQL(GraphQL):
             if not isinstance(body, (dict, list)):
                 raise HTTPException(400, "the request body must be a JSON object (one operation) "
                                          "or an array of them (a batch)")
+            if isinstance(body, list):
+                self._check_batch(body)  # before Strawberry's own batch checks, as theirs say less
         parsed = await super().parse_http_body(request)
         not_found_status = 404 if wants_graphql_response(request) else 200
         if isinstance(parsed, list):
             return [self.persisted.resolve(operation, not_found_status) for operation in parsed]
         return streams.negotiated(self.persisted.resolve(parsed, not_found_status), request.headers.get("accept", ""))
 
-    def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
-        """Strawberry's check, with a message that says the limit, and each operation's shape checked."""
+    def _check_batch(self, request_data: list[Any]) -> None:
+        """A message that says the batch limit, and each operation's shape checked; Strawberry's checks follow."""
         limit = (self.schema.config.batching_config or {}).get("max_operations")
         if limit is not None and len(request_data) > limit:
             raise HTTPException(400, f"a batch of {len(request_data):,} operations; at most {limit} are allowed")
@@ -196,7 +208,6 @@ class NewsGraphQL(GraphQL):
             problem = _operation_shape_problem(operation)
             if problem:
                 raise HTTPException(400, f"operation {number} of the batch: {problem}")
-        super()._validate_batch_request(request_data, protocol)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         """The spec's result: no `data` entry when the request never executed (errors before execution have no path)."""
@@ -216,6 +227,8 @@ class NewsGraphQL(GraphQL):
             if single and "data" not in response_data and not sub_response.status_code:
                 code = (response_data["errors"][0].get("extensions") or {}).get("code")
                 response.status_code = _STATUS_BY_CODE.get(code, 400)  # a request that never executed
+        if _refused_as(UNAUTHENTICATED, response_data):
+            response.headers["www-authenticate"] = CHALLENGE
         failed = not single or bool(response_data.get("errors"))
         if sub_response.etag and not failed:
             response.headers.update(caching.cacheable_headers(sub_response.etag, self.cache_max_age))
@@ -225,6 +238,13 @@ class NewsGraphQL(GraphQL):
 
 
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+
+
+def _refused_as(code: str, response_data: Any) -> bool:
+    """Whether an answer (or an answer of a batch) has an error of this code."""
+    answers = response_data if isinstance(response_data, list) else [response_data]
+    return any((error.get("extensions") or {}).get("code") == code
+               for answer in answers if isinstance(answer, dict) for error in answer.get("errors") or ())
 
 
 def _too_large(size: int, limit: int, batch: bool) -> GraphQLHTTPResponse:

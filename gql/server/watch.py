@@ -13,8 +13,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from newsgraph.archive.holder import WATCHED_VARIABLE
 from newsgraph.load import LoadOptions, load_files
+from newsgraph.server.writes import WATCHED_VARIABLE
 from newsgraph.store import EventStore
 
 WATCH_RESTART_DELAY = 1.0  # seconds before a watch that failed is started again
@@ -65,7 +65,7 @@ def start_watcher(store: EventStore, data: Path, say: Callable[[str], None]) -> 
     """Watch `data` in a daemon thread; set the returned event to stop it.
 
     Also tells the app, in this process and the workers it starts (through the environment),
-    that the files under `data` are the source of its events (newsgraph.archive.holder.WATCHED_VARIABLE).
+    that the files under `data` are the source of its events (newsgraph.server.writes.WATCHED_VARIABLE).
     """
     os.environ[WATCHED_VARIABLE] = os.path.realpath(data)
     stop = threading.Event()

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
-from newsgraph.parse.model import Event, RelatedItem, Source
+from newsgraph.parse import Event, RelatedItem, Source
 
 Document = dict[str, Any]
-STAT_KEY = "file_stat"  # the file's [size, mtime_ns, ctime_ns, inode] when read (see newsgraph.load.reading)
-
-
-def file_stat(status: os.stat_result) -> list[int]:
-    """[size, mtime_ns, ctime_ns, inode]: what STAT_KEY records of a markdown file, and what names a store file."""
-    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+# The file's stat when it was read, as the load gives it (newsgraph.load's `file_stat`); the store records it
+STAT_KEY = "file_stat"
 
 
 def event_to_document(event: Event, file: str | None = None, content_hash: str | None = None) -> Document:

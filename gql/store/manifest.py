@@ -18,6 +18,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import os
+
 import orjson
 
 from newsgraph.store.documents import STAT_KEY, Document
@@ -68,6 +70,11 @@ class Manifest:
     def _starts(self) -> dict[int, int]:
         steps = map(len(SEPARATOR).__add__, map(_LENGTH, self.entries))  # no Python frame per entry
         return dict(zip(map(_DOC_ID, self.entries), accumulate(steps, initial=self.body_start)))
+
+
+def identity_of(status: os.stat_result) -> list[int]:
+    """[size, mtime_ns, ctime_ns, inode]: what names the store file a manifest describes."""
+    return [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
 
 
 def manifest_path(store: Path) -> Path:

@@ -24,10 +24,11 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document as TinyDocument
 
-from newsgraph.store.documents import STAT_KEY, Document, file_stat
+from newsgraph.settings import DEFAULTS, spec
+from newsgraph.store.documents import STAT_KEY, Document
 from newsgraph.store.layout import decode_member
 from newsgraph.store.manifest import (
-    Entry, Manifest, entry_of, manifest_of, read_manifest, remove_manifest, write_manifest,
+    Entry, Manifest, entry_of, identity_of, manifest_of, read_manifest, remove_manifest, write_manifest,
 )
 from newsgraph.store.splice import PlacesDiffer, splice
 from newsgraph.store.storage import (
@@ -37,7 +38,7 @@ from newsgraph.store.storage import (
 SCHEMA_VERSION = 1
 EVENTS_TABLE = "events"
 META_TABLE = "meta"
-DEFAULT_STORE = Path("data/newsgraph.json")
+DEFAULT_STORE = DEFAULTS.db
 BOOKKEEPING = ("file", "content_hash", STAT_KEY)  # where a document was read from, not what it says
 
 
@@ -70,14 +71,14 @@ class _Changes:
 
 
 def default_store_path() -> Path:
-    """`NEWSGRAPH_DB` when set, else `data/newsgraph.json`."""
-    return Path(os.environ.get("NEWSGRAPH_DB") or DEFAULT_STORE)
+    """`NEWSGRAPH_DB` when set, else `data/newsgraph.json` (the setting `db`)."""
+    return Path(os.environ.get(spec("db").env) or DEFAULT_STORE)
 
 
 class EventStore:
     """Upserts and removals of event documents, a batch at a time."""
 
-    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = 60.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = DEFAULTS.lock_timeout) -> None:
         self.path = Path(path)
         self.lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout)
         self._decoded_under_lock: dict | None = None  # what a writer read, reused by its write
@@ -198,7 +199,7 @@ class EventStore:
 
     def _manifest(self) -> Manifest | None:
         try:
-            identity = file_stat(self.path.stat())
+            identity = identity_of(self.path.stat())
         except FileNotFoundError:
             return None
         manifest = read_manifest(self.path, identity)
@@ -208,7 +209,7 @@ class EventStore:
     def _opened(self, identity: list[int]) -> Iterator[tuple[int, mmap.mmap] | None]:
         """The store file open (its descriptor) and its bytes mapped; None when it is no longer the file of `identity`."""
         with open(self.path, "rb") as handle:
-            if file_stat(os.fstat(handle.fileno())) != identity:
+            if identity_of(os.fstat(handle.fileno())) != identity:
                 yield None
                 return
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
@@ -241,7 +242,7 @@ class EventStore:
             except PlacesDiffer:  # the manifest does not fit the file: decode it instead
                 return None
             replace_file(self.path, spliced.pieces, source=descriptor)
-        identity = file_stat(self.path.stat())
+        identity = identity_of(self.path.stat())
         write_manifest(self.path, Manifest(identity, manifest.schema_version, spliced.body_start, spliced.body_end,
                                            spliced.entries))
         return changes.summary()
@@ -281,7 +282,7 @@ class EventStore:
                 remove_manifest(self.path)  # the old one describes the old file; the new one follows the write
         if storage.written is not None and EVENTS_TABLE in storage.written[1]:
             data, layouts = storage.written
-            write_manifest(self.path, manifest_of(file_stat(self.path.stat()), SCHEMA_VERSION, layouts[EVENTS_TABLE],
+            write_manifest(self.path, manifest_of(identity_of(self.path.stat()), SCHEMA_VERSION, layouts[EVENTS_TABLE],
                                                   data[EVENTS_TABLE]))
         return changes.summary()
 

@@ -4,7 +4,7 @@ Markdown goes to `DIR/news/YYYY/MM/D/slug.md` (the canonical path under DIR), ea
 file written by `render_event`, so loading the export gives back the same events.
 JSON lines hold one object per event, in archive order (date, then path), with the
 fields the store keeps: path, date, headline, summary, summary_markdown, sources,
-cover_image, related.
+cover_image, related. Used by `newsgraph export` and by scripts (`Newsgraph.export`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TextIO
 import orjson
 
 from newsgraph.parse import Event, render_event
-from newsgraph.store import Document, document_to_event, event_to_document
+from newsgraph.store.documents import Document, document_to_event, event_to_document
 from newsgraph.store.store import BOOKKEEPING
 
 FORMATS = ("md", "jsonl")
