@@ -228,7 +228,7 @@ def timed() -> Iterator[list[float]]:
 
 # -- output ---------------------------------------------------------------------------------
 def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A GitHub-markdown table (what BENCHMARKS.md shows), printed and returned."""
+    """A GitHub-markdown table (what docs/performance.md shows), printed and returned."""
 
     def cell(value: object) -> str:
         if value is None:

@@ -3,13 +3,13 @@
     python -m bench.corpus --events 100000 --seed 1 --out bench/out
 
 writes `OUT/news/YYYY/MM/D/<slug>.md`, one file per event, rendered with
-`newsgraph.parse.render.render_event`, so every file parses back to the event it was
+`newsgraph.parse.writer.render_event`, so every file parses back to the event it was
 made from. The output depends on the seed only: `random.Random(seed)` draws the
 events, and the vocabulary they are written in (words, 20,000 tags, 300 publishers)
 is the same for every seed, drawn once per process from `random.Random(VOCABULARY_SEED)`.
 No global random state, no clock, no iteration over hashed sets.
 
-The shape follows the bundled archive (FORMAT.md, `data/news`):
+The shape follows the bundled archive (docs/format.md, `data/news`):
 
 - dates uniform over 25 years (2000-01-01 .. 2024-12-31);
 - headlines of 60-300 characters, words from a Zipf-weighted vocabulary with
@@ -44,8 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsgraph.parse.model import Event, RelatedItem, Source
-from newsgraph.parse.render import render_event
 from newsgraph.parse.slug import canonical_path, slug_from_path, slugify
+from newsgraph.parse.writer import render_event
 
 FIRST_DAY = dt.date(2000, 1, 1)
 DAY_COUNT = (dt.date(2025, 1, 1) - FIRST_DAY).days  # 25 years
@@ -121,7 +121,7 @@ class _Weighted:
         else:
             total = sum(weights)
             slots = [max(1, round(weight / total * size)) for weight in weights]
-        self.table = list(itertools.chain.from_iterable(itertools.repeat(item, n) for item, n in zip(items, slots)))
+        self.table = list(itertools.chain.from_iterable(itertools.repeat(item, n) for item, n in zip(items, slots, strict=True)))
 
     def draw(self, rng: random.Random, k: int) -> list:
         return rng.choices(self.table, k=k)

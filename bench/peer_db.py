@@ -33,7 +33,7 @@ def export_rows(store: Path, directory: Path) -> dict[str, int]:
                                "cover_image": event.cover_image})
         for position, source in enumerate(event.sources):
             rows["sources"].append({"event_path": path, "position": position, "name": source.name, "url": source.url})
-        for position, (item, target) in enumerate(zip(event.related, archive.resolved[path])):
+        for position, (item, target) in enumerate(zip(event.related, archive.resolved[path], strict=True)):
             rows["related"].append({"event_path": path, "position": position, "path": item.path,
                                     "headline": item.headline, "target_path": target})
         for key in archive.event_tags.get(path, ()):

@@ -83,7 +83,7 @@ def search_queries(vocabulary_by_use: list[str]) -> dict[str, str]:
         "the commonest words (1,000 characters)": upto(vocabulary_by_use),
         '"the of"': '"the of"',
         "a 30-word phrase of common words": '"' + " ".join(common * 5) + '"',
-        "60 two-word phrases": " ".join(f'"{a} {b}"' for a, b in zip(vocabulary_by_use[:60], vocabulary_by_use[1:61]))[:1000],
+        "60 two-word phrases": " ".join(f'"{a} {b}"' for a, b in zip(vocabulary_by_use[:60], vocabulary_by_use[1:61], strict=False))[:1000],
         "1,000 characters of `a* `": ("a* " * 400)[:1000],
     }
 
@@ -99,7 +99,7 @@ def bench_search(events: int, seed: int, work: Path) -> None:
     from newsgraph.archive import Archive  # the words by use, from an index of our own (not timed)
 
     index = Archive.from_documents(store.documents()).search_index
-    by_use = sorted(index.vocabulary, key=lambda word: (-len(index._postings[word]), word))
+    by_use = sorted(index.vocabulary, key=lambda word, postings=index._postings: (-len(postings[word]), word))
     del index
     for name, text in search_queries(by_use).items():
         seconds, body = post(app, f"{{ search(text: {json.dumps(text)}, first: 10) {{ totalCount edges {{ snippetHtml }} }} }}")
@@ -118,8 +118,8 @@ def bench_search(events: int, seed: int, work: Path) -> None:
 
 
 def bench_summaries() -> None:
-    from newsgraph.server.app import ServerSettings, create_app
     from newsgraph.parse import parse_event
+    from newsgraph.server.app import ServerSettings, create_app
     from newsgraph.store import EventStore, event_to_document
 
     with tempfile.TemporaryDirectory() as directory:

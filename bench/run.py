@@ -4,7 +4,7 @@
     python -m bench.run --scenarios latency,engine --sizes 10000,100000,1000000
 
 Scenarios: load, cold, latency, engine, peer, throughput (see bench/scenarios/ and
-BENCHMARKS.md). Each prints its tables (markdown) and writes `OUT/<scenario>.json`;
+docs/performance.md). Each prints its tables (markdown) and writes `OUT/<scenario>.json`;
 `OUT/summary.md` collects the tables. Corpora and stores are cached under --work.
 """
 

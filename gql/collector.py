@@ -41,9 +41,8 @@ def refreeze() -> None:
     `gc.freeze()` cannot pick what it freezes: it takes every object alive, so the objects of
     the requests in flight (and their cyclic garbage not yet collected) are frozen with the
     archive, and a frozen cycle is never collected. A request's objects hold the archive it
-    read, so each reload kept the previous archive alive (2-4 MB a reload on the bundled
-    archive, under queries). One full collection per reload, about a tenth of the build,
-    frees them (and what the search index's own freeze, at the first search, kept): the
+    read, so each reload under queries kept the previous archive alive. One full collection
+    per reload, small beside the build, frees them (and what the search index's own freeze, at the first search, kept): the
     memory of a server stays flat however often it reloads.
     """
     gc.unfreeze()

@@ -4,7 +4,7 @@ The rest reads from here: the command line makes its options from `specs()`
 (newsgraph.cli.options), `QueryLimits`, `ServerSettings`, `LoadOptions`, `ParseLimits` and
 `EventStore` take their defaults from `DEFAULTS`, `newsgraph serve` hands its settings to the
 worker processes as JSON (`to_json` / `from_json`), and tests/test_settings.py checks the
-README's Configuration table and `--help` against them.
+docs/cli.md's Configuration table and `--help` against them.
 
 Every setting with a flag can also be given as `NEWSGRAPH_<NAME>` (click reads it, a flag wins,
 a bad value is a usage error naming the variable); the token has no flag (a secret does not
@@ -44,7 +44,7 @@ def _setting(default: Any, help: str, *, commands: tuple[str, ...] = ("serve",),
 
 @dataclass(frozen=True)
 class Settings:
-    """What `newsgraph` can be told, with the defaults a local user wants (the README's Configuration table)."""
+    """What `newsgraph` can be told, with the defaults a local user wants (docs/cli.md's Configuration table)."""
 
     db: Path = _setting(Path("data/newsgraph.json"), "The store file.", commands=EVERY_COMMAND, path="file")
     data: Path = _setting(Path("data/news"), "Archive directory loaded first when the store is missing or older "
@@ -158,7 +158,7 @@ class Spec:
 
     @property
     def shown_default(self) -> str:
-        """The default as `--help` and the README show it."""
+        """The default as `--help` and docs/cli.md show it."""
         return shown(self.default)
 
 

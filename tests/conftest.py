@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.load import load_files
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
-from tests.support import ApiClient
+from tests.drivers import ApiClient
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_NEWS = REPO / "data" / "news"
@@ -50,3 +50,12 @@ def news_copy(tmp_path: Path) -> Path:
     target = tmp_path / "news"
     shutil.copytree(BUNDLED_NEWS, target)
     return target
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that takes the `browser` fixture (tests/browser.py) is in the browser tier, and a slow one."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)

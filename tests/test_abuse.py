@@ -10,7 +10,6 @@ QUERY_TIMEOUT for the time limit.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ import pytest
 from newsgraph.api import QueryLimits
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
-from tests.support import ApiClient, running_server
+from tests.drivers import ApiClient, running_server
 
 # Resolves far too much: 100 events × 100 related-by × tags × 100 events × tags × …
 CONNECTION_BOMB = """{ events(first: 100) { edges { node { relatedBy(first: 100) { edges { node {
@@ -74,11 +73,10 @@ def test_a_token_bomb_is_refused(api: ApiClient) -> None:
     assert "path" not in error and "tokens" in error["message"], error
 
 
+@pytest.mark.timeout(10, func_only=True)  # refused before execution: executed, these run for minutes
 @pytest.mark.parametrize("query", [CONNECTION_BOMB, RELATED_BOMB], ids=["connections", "related"])
 def test_a_cost_bomb_is_refused_in_milliseconds(api: ApiClient, query: str) -> None:
-    started = time.monotonic()
     error = _only_error(api, query)
-    assert time.monotonic() - started < 2
     _assert_validation_error(error, "fields or more", "the limit is 1,000,000", "ask for smaller pages")
 
 
@@ -105,9 +103,9 @@ def test_page_sizes_and_cursors_out_of_range_are_bad_user_input(api: ApiClient, 
     _assert_bad_input(_only_error(api, query), *words)
 
 
+@pytest.mark.timeout(30, func_only=True)
 def test_huge_strings_are_answered_quickly(api: ApiClient) -> None:
     huge = "x" * 400_000  # twice in one body stays under the 1 MB body limit
-    started = time.monotonic()
     _assert_bad_input(_only_error(api, "query ($t: String!) { search(text: $t) { totalCount } }", {"t": huge}),
                       "characters; at most")
     body = _body(api.request("POST", "/graphql", json={
@@ -117,7 +115,6 @@ def test_huge_strings_are_answered_quickly(api: ApiClient) -> None:
     assert body == {"data": {"event": None, "tag": None, "publisher": None}}
     literal = _body(api.request("POST", "/graphql", json={"query": '{ event(path: "' + huge + '") { path } }'}))
     assert literal == {"data": {"event": None}}
-    assert time.monotonic() - started < 10
 
 
 def test_recursive_fragments_are_refused(api: ApiClient) -> None:
@@ -226,11 +223,10 @@ def impatient_api(bundled_store: EventStore) -> ApiClient:
     return ApiClient(create_app(bundled_store, ServerSettings(limits=limits, reload_interval=0)))
 
 
+@pytest.mark.timeout(10, func_only=True)  # unbounded, these run for many seconds
 @pytest.mark.parametrize("query", [CONNECTION_BOMB, RELATED_BOMB], ids=["connections", "related"])
 def test_a_query_past_the_time_limit_stops_with_one_clear_error(impatient_api: ApiClient, query: str) -> None:
-    started = time.monotonic()
     body = _body(impatient_api.request("POST", "/graphql", json={"query": query}))
-    assert time.monotonic() - started < 3  # unbounded, these run for many seconds
     assert body["data"] is None
     assert body["errors"] == [{
         "message": "query ran past the 0.2 s limit; ask for fewer items or less nesting",
@@ -248,6 +244,8 @@ def test_a_batch_shares_one_time_budget(impatient_api: ApiClient) -> None:
     assert [answer["errors"][0]["extensions"]["code"] for answer in body[1:]] == ["QUERY_TIMEOUT"] * 9
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(120)  # with the server's start: a bomb past its 0.2 s limit would run for minutes
 def test_the_limits_are_set_from_the_serve_command(tmp_path) -> None:
     """Over real HTTP on uvicorn: --query-timeout, --max-cost, --max-body-bytes and --max-batch take effect."""
     db = tmp_path / "newsgraph.json"
@@ -258,9 +256,7 @@ def test_the_limits_are_set_from_the_serve_command(tmp_path) -> None:
     with running_server("--db", str(db), "--data", str(tmp_path / "none"), "--query-timeout", "0.2",
                         "--max-cost", "0", "--max-body-bytes", "5000", "--max-batch", "2") as base:
         with httpx.Client(base_url=base, timeout=30) as client:
-            started = time.monotonic()
             timed_out = client.post("/graphql", json={"query": RELATED_BOMB})
-            assert time.monotonic() - started < 5
             assert timed_out.status_code == 200
             assert timed_out.json()["errors"][0]["extensions"]["code"] == "QUERY_TIMEOUT"
             too_big = client.post("/graphql", json={"query": "{ stats { events } }", "variables": {"x": "y" * 6000}})

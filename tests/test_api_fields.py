@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from newsgraph.api import QueryLimits
-from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.load import load_files, load_texts
 from newsgraph.parse import parse_event
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore, event_to_document
-from tests.api_support import (
+from tests.api_listings import (
     Listing,
     document_domains,
     document_tags,
@@ -31,7 +31,7 @@ from tests.api_support import (
     resolve,
     tag_spellings,
 )
-from tests.support import ApiClient
+from tests.drivers import ApiClient
 
 SPECIMEN = Path(__file__).parent / "fixtures" / "specimen" / "iskander.md"
 EVENT_FIELDS = """
@@ -115,7 +115,7 @@ def test_related_links_resolve_as_the_format_says(events, documents) -> None:
     for path, event in events.items():
         stored = documents[path]["related"]
         assert len(event["related"]) == len(stored)
-        for related, item in zip(event["related"], stored):
+        for related, item in zip(event["related"], stored, strict=True):
             assert (related["path"], related["headline"], related["date"]) == (item["path"], item["headline"], item["date"])
             assert [tag["name"].casefold() for tag in related["context"]] == [name.casefold() for name in item["context"]]
             target = resolve(item["path"], documents)
@@ -337,7 +337,7 @@ def test_event_lookups(api: ApiClient, some_ids) -> None:
     [('{ node(id: "not an id!") { id } }', "id"), ('{ node(id: "Zm9vOmJhcg") { id } }', "type"),
      ('{ node(id: "RGF5Onllc3RlcmRheQ") { id } }', "date"), ("{ event { path } }", "`path` or `id`"),
      ('{ event(path: "/x.md", id: "RXZlbnQ6L3gubWQ") { path } }', "`path` or `id`"),
-     ('{ nodes(ids: [%s]) { id } }' % ", ".join(['"RXZlbnQ6L3gubWQ"'] * 101), "100")],
+     ('{ nodes(ids: [' + ", ".join(['"RXZlbnQ6L3gubWQ"'] * 101) + ']) { id } }', "100")],
     ids=["garbage-id", "unknown-type", "bad-day-id", "no-argument", "both-arguments", "too-many-ids"],
 )
 def test_bad_ids_and_lookups_are_bad_user_input(api: ApiClient, query: str, mentions: str) -> None:

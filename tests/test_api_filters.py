@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.api_support import (
+from tests.api_listings import (
     Listing,
     document_domains,
     document_tags,
@@ -30,7 +30,7 @@ from tests.api_support import (
     publisher_names,
     searchable_words,
 )
-from tests.support import ApiClient
+from tests.drivers import ApiClient
 
 FIELDS = ("dateFrom", "dateTo", "tagsAll", "tagsAny", "publisher", "text")
 SUBSETS = [fields for size in range(len(FIELDS) + 1) for fields in itertools.combinations(FIELDS, size)]
@@ -95,7 +95,7 @@ def brute_force(documents: dict[str, dict[str, Any]], scope: list[dict[str, Any]
 
 def _samples(fields: tuple[str, ...], pools: dict[str, list[Any]]) -> list[dict[str, Any]]:
     """A deterministic sample of the value combinations for these fields."""
-    product = [dict(zip(fields, values)) for values in itertools.product(*(pools[f] for f in fields))]
+    product = [dict(zip(fields, values, strict=True)) for values in itertools.product(*(pools[f] for f in fields))]
     rng = random.Random("/".join(fields))
     return rng.sample(product, min(SAMPLES_PER_SUBSET, len(product)))
 

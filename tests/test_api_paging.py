@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.load import load_texts
 from newsgraph.parse import canonical_path
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
-from tests.api_support import (
+from tests.api_listings import (
     Listing,
     document_domains,
     document_tags,
@@ -28,7 +28,7 @@ from tests.api_support import (
     oldest_first,
     page_through,
 )
-from tests.support import ApiClient
+from tests.drivers import ApiClient
 
 EVENT_LISTINGS = ("events", "tag.events", "day.events", "publisher.events", "relatedBy", "search")
 SEARCH_WORD = "the"

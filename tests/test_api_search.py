@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.load import load_texts
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
-from tests.api_support import Listing, event_markdown, fetch_error, fetch_page, fold, page_through, searchable_words
-from tests.support import ApiClient
+from tests.api_listings import Listing, event_markdown, fetch_error, fetch_page, fold, page_through, searchable_words
+from tests.drivers import ApiClient
 
 HIT = "score snippetHtml"
 

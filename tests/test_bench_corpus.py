@@ -71,6 +71,7 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(small_archive,
     assert _rendered_digest(300, SEED + 7) != _rendered_digest(300, SEED)
 
 
+@pytest.mark.slow
 def test_output_does_not_depend_on_the_hash_seed():
     """Iterating a set of strings would make the output differ between interpreter runs."""
     script = (

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO, running_server
+from tests.drivers import REPO, running_server
+
+pytestmark = pytest.mark.slow
 
 CLIENTS = REPO / "tests" / "clients"
 BUNDLED_NEWS = REPO / "data" / "news"

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from newsgraph.collector import collector_paused
 from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.collector import collector_paused
 from newsgraph.store import EventStore
 
 

@@ -13,12 +13,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from filelock import FileLock
 
 from bench.corpus import generate_events, write_archive
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
-from tests.support import REPO, newsgraph
+from tests.drivers import REPO, newsgraph
+
+pytestmark = pytest.mark.slow
 
 
 def _start_load(db: Path, *args: str) -> subprocess.Popen[str]:

@@ -21,12 +21,12 @@ from graphql.language import Visitor
 from newsgraph.api import QueryLimits
 from newsgraph.api.limits import query_cost_rule
 from newsgraph.api.schema import build_schema
-from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.load import load_texts
 from newsgraph.parse import ParseLimits, parse_event
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.conftest import REPO
-from tests.support import ApiClient, newsgraph
+from tests.drivers import ApiClient, newsgraph
 
 SCHEMA = build_schema()._schema
 LIMITS = ParseLimits()
@@ -64,7 +64,7 @@ REFUSAL = ("the query may resolve 100,302 fields or more (page sizes multiplied 
 @pytest.fixture(scope="module")
 def api(bundled_store: EventStore) -> ApiClient:
     """The bundled archive served with the cost limit at 100,000, where the issue measured its bypass (the default,
-    1,000,000, is a worst case over honest list bounds: README)."""
+    1,000,000, is a worst case over honest list bounds: docs/guarantees.md)."""
     return ApiClient(create_app(bundled_store, ServerSettings(limits=QueryLimits(max_cost=100_000), reload_interval=0)))
 
 
@@ -138,7 +138,7 @@ def test_every_operation_of_a_document_is_costed() -> None:
 def test_a_variable_page_size_counts_at_its_value(api: ApiClient) -> None:
     """What a client sends: `events(first: $first)`. Costed at the value sent, else the variable's default, else 100."""
     query = """query Pages($n: Int) { events(first: $n) { ...Page } }
-        fragment Page on EventConnection { edges { node { relatedBy(first: 100) { edges { node { %s } } } } } }""" % LEAF
+        fragment Page on EventConnection { edges { node { relatedBy(first: 100) { edges { node { """ + LEAF + """ } } } } } }"""
     assert cost_of(query) == INLINE_COST  # no value: the largest page
     assert cost_of(query, variables=(("n", 1),)) < INLINE_COST // 50
     assert api.data(query, {"n": 1})["events"]  # one event's worth runs
@@ -226,7 +226,7 @@ def test_no_query_resolves_more_fields_than_it_is_costed(worst_case: tuple[ApiCl
 
 def test_an_event_at_the_bounds_reaches_the_estimate_exactly(worst_case: tuple[ApiClient, list[str]]) -> None:
     api, paths = worst_case
-    query = '{ event(path: "%s") { sources { name } related { context { name } } tags { name } } }' % paths[0]
+    query = '{ event(path: "' + paths[0] + '") { sources { name } related { context { name } } tags { name } } }'
     data = api.data(query)
     assert _fields(data) == cost_of(query) == 2_234  # so the bounds are the real worst case, not a guess
     event = data["event"]
@@ -243,7 +243,7 @@ def _explorer_queries() -> dict[str, str]:
 
 
 def test_the_explorers_and_the_examples_queries_stay_well_under_the_default_limit() -> None:
-    """The README's numbers: honest bounds make the nested example the dearest, still about half the limit."""
+    """docs/guarantees.md's numbers: honest bounds make the nested example the dearest, still about half the limit."""
     explorer = {name: cost_of(text) for name, text in _explorer_queries().items()}
     assert max(explorer.values()) < 14_000, explorer
     examples = {path.stem: cost_of(path.read_text(encoding="utf-8")) for path in (REPO / "schema" / "examples").glob("*.graphql")}
@@ -378,6 +378,7 @@ def test_the_parser_bounds_are_options() -> None:
     assert "at most 5 distinct tags" in str(parse_event(text, limits=ParseLimits(max_event_tags=5)).problems[0])
 
 
+@pytest.mark.slow
 def test_load_reports_the_tag_limits_as_path_line_message(tmp_path: Path) -> None:
     archive = tmp_path / "news" / "2015" / "09" / "3"
     archive.mkdir(parents=True)

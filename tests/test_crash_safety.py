@@ -29,7 +29,9 @@ from tinydb import TinyDB
 from bench.corpus import generate_events, write_archive
 from newsgraph.parse import canonical_path
 from newsgraph.store import EventStore, event_to_document
-from tests.support import REPO
+from tests.drivers import REPO
+
+pytestmark = pytest.mark.slow
 
 EVENTS = 2_000  # at the loader's parallel threshold: the killed load has pool workers too
 CHANGED_EVERY = 10  # every 10th event's file gets an extra paragraph for the upsert load

@@ -21,9 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support import REPO, running_server
-
 from tests.browser import NEEDS_BROWSER, browser  # noqa: F401 - `browser` is a fixture
+from tests.drivers import REPO, running_server
 
 try:
     from playwright.sync_api import Browser, Page, Request, Route, expect
@@ -34,7 +33,7 @@ BUNDLED_NEWS = REPO / "data" / "news"
 SCREENSHOTS = REPO / "tests" / "screenshots"
 DOCS_SCREENSHOT = REPO / "docs" / "explorer.png"
 
-pytestmark = NEEDS_BROWSER
+pytestmark = [*NEEDS_BROWSER, pytest.mark.browser, pytest.mark.slow]
 
 # Archive text the walk expects (data/news, 1–15 September 2015).
 GERMANY_BORDER = "Germany reintroduces emergency controls on its border with Austria."
@@ -83,7 +82,7 @@ class Explorer:
         path = request.url[len(self.base):]
         if path == "/graphql" and request.method == "POST":
             self.graphql.append(json.loads(request.post_data or "{}"))
-        elif request.method != "GET" or not path.split("#")[0].split("?")[0] in {"/", "/app.js", "/style.css", "/favicon.svg"}:
+        elif request.method != "GET" or path.split("#")[0].split("?")[0] not in {"/", "/app.js", "/style.css", "/favicon.svg"}:
             self.other_requests.append(f"{request.method} {path}")
 
     def _block(self, route: Route) -> None:
@@ -119,7 +118,7 @@ class Explorer:
         assert "undefined" not in text and "[object" not in text and "\nnull\n" not in f"\n{text}\n", text[-300:]
         levels = self.headings()
         assert levels and levels[0] == 1 and levels.count(1) == 1, levels
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
 
     def focused_text(self) -> str:
         return self.page.evaluate("document.activeElement ? document.activeElement.textContent.trim() : ''")
@@ -290,7 +289,7 @@ def test_phone_width_has_no_horizontal_scroll(phone: Explorer) -> None:
         "#/tag/Islamic State of Iraq and the Levant": "Islamic State of Iraq and the Levant",
         "#/search?q=migra*": "Results for “migra*”",
     }
-    for name, (route, title) in zip(["timeline", "event", "tag", "search"], routes.items()):
+    for name, (route, title) in zip(["timeline", "event", "tag", "search"], routes.items(), strict=True):
         phone.open(route)
         expect(phone.heading()).to_have_text(title)
         widths = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]")

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from newsgraph.cli.main import main
 from newsgraph.store import EventStore
 from newsgraph.store.store import BOOKKEEPING
-from tests.support import newsgraph
+from tests.drivers import newsgraph
 
 
 def _content(documents: list[dict]) -> dict[str, dict]:
     return {d["path"]: {k: v for k, v in d.items() if k not in BOOKKEEPING} for d in documents}
 
 
+@pytest.mark.slow
 def test_the_markdown_export_loads_back_into_the_same_events(bundled_store: EventStore, tmp_path: Path) -> None:
     out = tmp_path / "export"
     exported = newsgraph("export", "--db", str(bundled_store.path), "--format", "md", "--out", str(out))
@@ -34,6 +36,7 @@ def test_the_markdown_export_loads_back_into_the_same_events(bundled_store: Even
     assert _content(EventStore(db).documents()) == originals
 
 
+@pytest.mark.slow
 def test_json_lines_hold_one_event_each_in_archive_order(bundled_store: EventStore, tmp_path: Path) -> None:
     to_stdout = newsgraph("export", "--db", str(bundled_store.path), "--format", "jsonl")
     assert to_stdout.returncode == 0, to_stdout.stderr

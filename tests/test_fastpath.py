@@ -17,7 +17,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from newsgraph.api import ARCHIVE, QueryLimits, build_schema
 from newsgraph.api.internals import why_off
-from tests.api_support import EVERYTHING
+from tests.api_listings import EVERYTHING
 
 if why_off() is not None:  # the hooks are not in use (off, or other library versions): tests/test_internals.py
     pytest.skip(f"library hooks off: {why_off()}", allow_module_level=True)

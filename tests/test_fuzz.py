@@ -2,7 +2,8 @@
 
 Cases are valid queries (positive) and queries with values that break the schema
 (negative), half and half; then the valid ones again, each body broken by a lone
-surrogate or by bytes that are not UTF-8, which must get a coded 400. The check is schemathesis's `not_a_server_error`: a failure is any 5xx, and any error
+surrogate or by bytes that are not UTF-8, which must get a coded 400. The check is
+schemathesis's `not_a_server_error`: a failure is any 5xx, and any error
 entry with a `path` whose `extensions.code` is not BAD_USER_INPUT. (Its other GraphQL
 check, "positive data acceptance", calls every refused query a failure, including a
 page size over the cap or a mutation without a token: that is the API working.)
@@ -34,7 +35,7 @@ from schemathesis.checks import not_a_server_error
 from newsgraph.api import build_schema
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
-from tests.support import ApiClient
+from tests.drivers import ApiClient
 
 TOTAL_CASES = int(os.environ.get("NEWSGRAPH_FUZZ_CASES", "300"))
 

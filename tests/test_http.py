@@ -6,13 +6,14 @@ import shutil
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from newsgraph.cli.main import main
 from newsgraph.parse import date_from_path
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO
-from tests.support import ApiClient, running_server
+from tests.drivers import ApiClient, running_server
 
 NESTED = (REPO / "schema" / "examples" / "nested.graphql").read_text(encoding="utf-8")
 
@@ -39,7 +40,7 @@ def test_the_nested_example_answers_with_the_stored_values(api: ApiClient, bundl
     assert [r["headline"] for r in event["related"]] == [r["headline"] for r in stored["related"]]
     resolved = [r for r in event["related"] if r["event"]]
     assert resolved, "the chosen event links inside the bundle"
-    for related, item in zip(event["related"], stored["related"]):
+    for related, item in zip(event["related"], stored["related"], strict=True):
         assert [c["name"].casefold() for c in related["context"]] == [c.casefold() for c in item["context"]]
         assert related["date"] == str(date_from_path(item["path"]))
         if related["event"] is None:
@@ -82,6 +83,7 @@ def test_the_committed_schema_file_is_current(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8") == committed, "run `newsgraph export-schema` and commit the result"
 
 
+@pytest.mark.slow
 def test_serve_on_a_fresh_checkout_loads_the_bundled_archive_first(tmp_path: Path) -> None:
     """The README's first command: no store yet, so serve loads data/news, then answers."""
     shutil.copytree(BUNDLED_NEWS, tmp_path / "data" / "news")

@@ -21,7 +21,7 @@ from websockets.exceptions import InvalidStatus
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO
-from tests.support import ApiClient, running_server
+from tests.drivers import ApiClient, running_server
 
 STATS = "{ stats { events } }"
 GRAPHQL_RESPONSE = "application/graphql-response+json"

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO
+from tests.drivers import REPO
 
 PACKAGE = "newsgraph"
 SOURCE = REPO / "gql"

@@ -29,9 +29,9 @@ from newsgraph.api import ARCHIVE, QueryLimits, build_schema, internals
 from newsgraph.archive import Archive
 from newsgraph.load import load_files
 from newsgraph.store import EventStore
-from tests.api_support import EVERYTHING
+from tests.api_listings import EVERYTHING
 from tests.conftest import BUNDLED_NEWS
-from tests.support import REPO, ApiClient, server_process
+from tests.drivers import REPO, ApiClient, server_process
 
 EXAMPLES = sorted((REPO / "schema" / "examples").glob("*.graphql"))
 PAGE = ("query($first: Int, $after: String, $last: Int, $before: String) { "
@@ -193,6 +193,7 @@ def test_named_operations_run_the_one_named_on_and_off(schemas: dict[str, strawb
     assert not on[1] and set(on[0]["stats"]) == {"tags"}
 
 
+@pytest.mark.slow
 def test_a_server_with_the_switch_off_answers_as_the_app_does(api: ApiClient, tmp_path: Path) -> None:
     """A real uvicorn process with NEWSGRAPH_LIBRARY_HOOKS=0 against the in-process app (hooks on)."""
     db = tmp_path / "newsgraph.json"
@@ -234,7 +235,7 @@ def test_other_versions_turn_the_hooks_off_saying_so_once(monkeypatch: pytest.Mo
 
 
 def test_pyproject_pins_exactly_what_the_hooks_were_written_for() -> None:
-    """Upgrading either library means re-validating the hooks (README, Dependencies) and then WRITTEN_FOR."""
+    """Upgrading either library means re-validating the hooks (docs/decisions.md, Dependencies) and then WRITTEN_FOR."""
     dependencies = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
     assert [f"{name}=={wanted}" for name, wanted in internals.WRITTEN_FOR.items()] == \
            [dependency for dependency in dependencies if dependency.split("=")[0] in internals.WRITTEN_FOR]

@@ -9,11 +9,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from newsgraph.load import DEFAULT_MAX_FILE_BYTES
 from newsgraph.parse import ParseLimits, canonical_path
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
-from tests.support import newsgraph
+from tests.drivers import newsgraph
 
 DAY = "### [2015-09-3](/news/2015/09/3/index.md)\n\n"
 
@@ -47,6 +49,7 @@ def _file(archive: Path, headline: str) -> Path:
     return archive / canonical_path(dt.date(2015, 9, 3), headline).removeprefix("/news/")
 
 
+@pytest.mark.slow
 def test_a_file_over_max_file_bytes_is_rejected_with_its_size_and_the_limit(tmp_path: Path) -> None:
     big = _event("A long summary", summary="word " * 1_000)  # about 5 kB
     archive = _archive(tmp_path, {"A long summary": big, "A short one": _event("A short one")})
@@ -64,6 +67,7 @@ def test_a_file_over_max_file_bytes_is_rejected_with_its_size_and_the_limit(tmp_
     assert "A long summary" in {document["headline"] for document in EventStore(db).documents()}
 
 
+@pytest.mark.slow
 def test_the_default_file_limit_refuses_a_ten_megabyte_file(tmp_path: Path) -> None:
     archive = _archive(tmp_path, {})
     huge = archive / "huge.md"  # never parsed: its size is checked first
@@ -81,6 +85,7 @@ def test_the_default_file_limit_refuses_a_ten_megabyte_file(tmp_path: Path) -> N
     }]
 
 
+@pytest.mark.slow
 def test_a_section_over_max_items_is_rejected_at_the_section(tmp_path: Path) -> None:
     archive = _archive(tmp_path, {
         "Many sources": _event("Many sources", sources=5),
@@ -103,6 +108,7 @@ def test_a_section_over_max_items_is_rejected_at_the_section(tmp_path: Path) -> 
     assert len(headlines) == len(GOOD) + 1
 
 
+@pytest.mark.slow
 def test_the_default_items_limit_applies_without_the_flag(tmp_path: Path) -> None:
     limit = ParseLimits().max_items_per_section
     archive = _archive(tmp_path, {"At the limit": _event("At the limit", sources=limit),
@@ -115,6 +121,7 @@ def test_the_default_items_limit_applies_without_the_flag(tmp_path: Path) -> Non
     assert report["loaded"] == len(GOOD) + 1
 
 
+@pytest.mark.slow
 def test_limits_must_be_positive_numbers(tmp_path: Path) -> None:
     db = tmp_path / "store.json"
     for flag, value in (("--max-items", "0"), ("--max-file-bytes", "-1"), ("--max-items", "many"),

@@ -1,5 +1,5 @@
-"""The same-day rule for links that are no archive path (gql/archive/links.py), against FORMAT.md's rule as
-tests/api_support.resolve states it, on days small enough to be scanned and large enough to be indexed."""
+"""The same-day rule for links that are no archive path (gql/archive/links.py), against docs/format.md's rule as
+tests/api_listings.resolve states it, on days small enough to be scanned and large enough to be indexed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import random
 import pytest
 
 from newsgraph.archive.links import INDEX_FROM_EVENTS, resolve_misses
-from tests.api_support import resolve
+from tests.api_listings import resolve
 
 WORDS = ["storm", "stormy", "river", "rivers", "city", "council", "vote", "votes", "fire", "in", "the", "of", "a"]
 

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsgraph.load import load_files
 from newsgraph.load.finder import Found, find_markdown
 from newsgraph.load.listings import Listings, listings_path, read_listings, write_listings
-from newsgraph.load import load_files
 from newsgraph.store import EventStore
 
 SHORT_RACY_NS = 30_000_000  # 30 ms: longer than a coarse timestamp tick

@@ -19,7 +19,9 @@ from newsgraph.archive import Archive
 from newsgraph.archive.changes import ArchiveChange, ChangeFeed, diff_archives
 from newsgraph.parse import parse_event
 from tests.conftest import BUNDLED_NEWS
-from tests.support import newsgraph, running_server
+from tests.drivers import newsgraph, running_server
+
+pytestmark = pytest.mark.slow
 
 SUBSCRIBE = "subscription { eventsChanged { added changed removed } }"
 MESSAGE_TIMEOUT = 20.0  # seconds: a load process starting, plus the server's 1 s store poll

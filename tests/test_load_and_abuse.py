@@ -2,7 +2,7 @@
 
 Four clients send, for a few seconds each, a mix of the explorer's queries, heavy queries that the limits allow,
 and abuse (cost bombs, oversized batches and bodies, invalid JSON and UTF-8, lone surrogates, malformed WebSocket
-messages), while `newsgraph load` rewrites the store again and again. The promises (README, Guarantees):
+messages), while `newsgraph load` rewrites the store again and again. The promises (docs/guarantees.md):
 no request gets a 5xx, the log has no traceback, `/healthz` answers within HEALTHZ_P99 at the 99th percentile, and
 the server's memory stays flat across reloads.
 """
@@ -18,11 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from websockets.sync.client import connect
 
 from tests.conftest import BUNDLED_NEWS, REPO
-from tests.support import newsgraph, server_process
+from tests.drivers import newsgraph, server_process
 from tests.test_abuse import CONNECTION_BOMB
+
+pytestmark = pytest.mark.slow
 
 CLIENTS = 4
 SECONDS = 6.0

@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
-from tests.support import REPO, newsgraph
+from tests.drivers import REPO, newsgraph
 
 SPECIMEN_DAY = "### [2015-09-3](/news/2015/09/3/index.md)\n\n"
 
@@ -47,6 +49,7 @@ def test_rejected_files_are_reported_with_file_and_line_and_the_rest_is_stored(t
     assert len(EventStore(db).documents()) == good
 
 
+@pytest.mark.slow
 def test_usage_errors_exit_2_and_touch_nothing(tmp_path: Path) -> None:
     db = tmp_path / "store.json"
     missing = _load(db, str(tmp_path / "nowhere"))
@@ -121,7 +124,7 @@ def test_files_parsed_while_the_scan_goes_on_keep_the_order_of_the_files(tmp_pat
     twins = sorted(second.rglob("*.md"))
     assert (report["loaded"], report["rejected"]) == (len(twins), len(twins))
     assert [problem["file"] for problem in report["problems"]] == [str(twin) for twin in twins]
-    for problem, twin in zip(report["problems"], twins):
+    for problem, twin in zip(report["problems"], twins, strict=True):
         assert problem["message"].startswith(f"same canonical path as {first / twin.relative_to(second)}: ")
     assert {d["file"] for d in EventStore(db).documents()} == {str(f.resolve()) for f in first.rglob("*.md")}
 
@@ -145,6 +148,7 @@ def test_a_reload_stores_exactly_the_edited_files_and_counts_touched_ones_unchan
     assert {f for f, d in stored.items() if d["summary"].endswith("An added line.")} == {str(f.resolve()) for f in edited}
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_fails_the_load_with_one_error_line_and_the_store_unchanged(tmp_path: Path) -> None:
     """A parsing worker killed mid-load (here: it exits at its first job) is an `error:` line and exit 1, no traceback."""
     archive = tmp_path / "news"
@@ -162,6 +166,7 @@ def test_a_worker_that_dies_fails_the_load_with_one_error_line_and_the_store_unc
     assert db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_python_dash_m_gql_is_the_same_command() -> None:
     result = newsgraph("--help")
     assert result.returncode == 0

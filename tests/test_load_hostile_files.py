@@ -17,7 +17,7 @@ import pytest
 
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
-from tests.support import newsgraph
+from tests.drivers import newsgraph
 
 DAY = BUNDLED_NEWS / "2015" / "09" / "3"
 REPORT_LINE = re.compile(r"^(error|warning): (.+):(\d+): (.+)$")
@@ -48,6 +48,7 @@ def _stored(db: Path) -> int:
     return len(EventStore(db).documents())
 
 
+@pytest.mark.slow
 def test_a_file_name_that_is_not_utf8_is_one_error_line_and_the_rest_loads(tmp_path: Path) -> None:
     news = _day_copy(tmp_path)
     bad = os.path.join(os.fsencode(news), b"caf\xe9.md")

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.load.finder import find_markdown
 from newsgraph.load import DEFAULT_MAX_FILE_BYTES
+from newsgraph.load.finder import find_markdown
 from newsgraph.parse import parse_event
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS, REPO
-from tests.support import newsgraph
+from tests.drivers import newsgraph
 
 MALFORMED = REPO / "tests" / "fixtures" / "malformed"
 GOOD_DAY = ("2015", "09", "5")  # no good file of this day shares a path with a fixture
@@ -76,6 +76,7 @@ def test_the_batch_holds_every_kind_of_broken_input(batch: tuple[Path, list[Path
     assert (batch[0] / "huge.md").stat().st_size > TEN_MB
 
 
+@pytest.mark.slow
 def test_each_bad_file_is_reported_where_it_is_wrong_and_the_rest_is_stored(
     batch: tuple[Path, list[Path]], tmp_path: Path
 ) -> None:
@@ -113,6 +114,7 @@ def test_each_bad_file_is_reported_where_it_is_wrong_and_the_rest_is_stored(
     assert any(m.startswith(f"same canonical path as {first}: ") for _l, _s, m in by_name["self-link.md"])
 
 
+@pytest.mark.slow
 def test_a_file_with_only_warnings_is_stored_with_them(tmp_path: Path) -> None:
     file = MALFORMED / "self-link.md"
     db = tmp_path / "store.json"
@@ -124,6 +126,7 @@ def test_a_file_with_only_warnings_is_stored_with_them(tmp_path: Path) -> None:
     assert [document["file"] for document in EventStore(db).documents()] == [str(file.resolve())]
 
 
+@pytest.mark.slow
 def test_the_terminal_report_is_one_path_line_message_per_problem(batch: tuple[Path, list[Path]], tmp_path: Path) -> None:
     root, files = batch
     binary = [file for file in files if file.suffix != ".md"]

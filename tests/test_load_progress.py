@@ -12,9 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from newsgraph.cli.progress import load_progress
 from tests.conftest import BUNDLED_NEWS, REPO
-from tests.support import newsgraph
+from tests.drivers import newsgraph
 
 TOTAL = len(list(BUNDLED_NEWS.rglob("*.md")))
 
@@ -31,6 +33,7 @@ def test_plain_lines_every_n_files_and_once_at_an_odd_end() -> None:
     assert small.getvalue() == ""  # a load shorter than one step says nothing beyond its summary
 
 
+@pytest.mark.slow
 def test_a_pipe_gets_plain_progress_lines_and_the_summary_stays_on_stdout(tmp_path: Path) -> None:
     result = newsgraph("load", "--db", str(tmp_path / "store.json"), "--progress-every", "50", "--json", str(BUNDLED_NEWS))
     assert result.returncode == 0, result.stderr
@@ -46,6 +49,7 @@ def test_a_pipe_gets_plain_progress_lines_and_the_summary_stays_on_stdout(tmp_pa
     assert f"0 loaded, {TOTAL} unchanged" in quiet.stdout
 
 
+@pytest.mark.slow
 def test_a_terminal_gets_a_progress_bar(tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     process = subprocess.Popen(

@@ -11,7 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import REPO
+import pytest
+
+from tests.drivers import REPO
+
+pytestmark = pytest.mark.slow
 
 
 def test_a_short_load_test_has_no_errors(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 
 from newsgraph.parse import Event, ParseResult, Problem, Severity, parse_event, render_event
-from tests.helpers import MALFORMED, OVERSIZED_FILLER, edit, line_of, messages, oversized_event_text, read_text
+from tests.parse_inputs import MALFORMED, OVERSIZED_FILLER, edit, line_of, messages, oversized_event_text, read_text
 
 FIXTURES = sorted(path.name for path in MALFORMED.iterdir())
 SLOVAKIA_PATH = "/news/2015/09/14/slovakia-announces-renewed-border-controls-with-hungary.md"

@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.load import load_files
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
-from tests.support import ApiClient, running_server
+from tests.drivers import ApiClient, running_server
 
 TOKEN = "correct horse battery staple"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -150,6 +150,7 @@ def test_delete_removes_the_event_and_says_when_there_was_none(day_store: EventS
     assert _post(api, DELETE, {"path": path}, AUTH)["data"]["deleteEvent"] == {"path": path, "deleted": False}
 
 
+@pytest.mark.slow
 def test_a_real_server_takes_concurrent_imports_with_the_token_from_its_environment(tmp_path: Path) -> None:
     db = tmp_path / "store.json"
     headlines = [f"Concurrent import number {n}" for n in range(6)]
@@ -167,7 +168,7 @@ def test_a_real_server_takes_concurrent_imports_with_the_token_from_its_environm
         refused = httpx.post(base + "/graphql", json={"query": DELETE, "variables": {"path": "/news/x.md"}}, timeout=10)
         assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         bodies = asyncio.run(import_all(base))
-        for body, headline in zip(bodies, headlines):
+        for body, headline in zip(bodies, headlines, strict=True):
             assert body["data"]["importEvents"][0]["event"]["path"] == _canonical(headline), body
         # every write kept the others (one lock, one atomic replacement each) and every answer is current
         count = httpx.post(base + "/graphql", json={"query": "{ stats { events } }"}, timeout=10).json()

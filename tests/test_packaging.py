@@ -9,7 +9,7 @@ import sys
 import tomllib
 from importlib.metadata import packages_distributions
 
-from tests.support import REPO
+from tests.drivers import REPO
 
 
 def test_pyproject_lists_every_package_folder_under_its_import_name() -> None:

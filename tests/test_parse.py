@@ -1,7 +1,7 @@
 """parse_event on real inputs: the specimen, the bundled archive, messy variants of real
 files, and files with problems (each problem asserted as `file:line: message`).
 
-Expected values come from FORMAT.md and from reading the input files, never from
+Expected values come from docs/format.md and from reading the input files, never from
 running the parser.
 """
 
@@ -25,7 +25,7 @@ from newsgraph.parse import (
     render_event,
     slugify,
 )
-from tests.helpers import (
+from tests.parse_inputs import (
     GUATEMALA,
     PARADE,
     SLOVAKIA,
@@ -121,7 +121,7 @@ def test_specimen_related_items_and_contexts(specimen: Event) -> None:
     assert first.path.startswith("/news/2015/11/24/turkish-f-16-fighter-jets-shoot-down-a-russian-sukhoi-su-24")
     assert first.headline.startswith("Turkish F-16 fighter jets shoot down a Russian Sukhoi Su-24 aircraft")
     assert first.headline.endswith("since the 1950s.")  # the space before `]` is not part of it
-    # a link slug from an older spelling is kept as written (FORMAT.md, Identity)
+    # a link slug from an older spelling is kept as written (docs/format.md, Identity)
     assert specimen.related[6].path == (
         "/news/2016/07/4/turkish-foreign-minister-mevla1-4t-aavuaoalu-says-turkey-s-cooperation-with-russia-in-"
         "combating-the-islamic-state-in-syria-does-not-include.md"
@@ -492,7 +492,7 @@ def test_problems_name_the_file_as_given() -> None:
     assert warnings(result) == ["some/dir/x.md:1: paragraph before the headline ignored"]
 
 
-# -- the slug rule (FORMAT.md, Identity) -------------------------------------------------------
+# -- the slug rule (docs/format.md, Identity) -------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from newsgraph.parse import (
     render_event,
     slugify,
 )
-from newsgraph.parse.render import escape_text
+from newsgraph.parse.writer import escape_text
 
 MODEST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FILE = "gen/event.md"

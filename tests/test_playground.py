@@ -25,9 +25,8 @@ import pytest
 from newsgraph.server import playground
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
-from tests.support import REPO, ApiClient, running_server
-
 from tests.browser import browser, needs_browser  # noqa: F401 - `browser` is a fixture
+from tests.drivers import REPO, ApiClient, running_server
 
 try:
     from playwright.sync_api import Browser, Page, expect

@@ -11,7 +11,7 @@ import pytest
 from newsgraph.api import QueryLimits
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
-from tests.support import ApiClient
+from tests.drivers import ApiClient
 
 DEEP = "{ events { edges { node { " + "related { event { " * 12 + "headline" + " } }" * 12 + " } } } }"
 INTROSPECTION = "{ __schema { queryType { name } } }"

@@ -14,17 +14,17 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
-from newsgraph.parse import summary_html as render
 from newsgraph.api.limits import QUERY_TIMEOUT, QueryTimeout
-from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.archive import search as search_module
 from newsgraph.archive import snippets
 from newsgraph.archive.search import SearchDocument, SearchIndex, parse_query
 from newsgraph.archive.text import words_with_offsets
 from newsgraph.parse import parse_event
+from newsgraph.parse import summary_html as render
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore, event_to_document
-from tests.api_support import event_markdown, searchable_words
-from tests.support import ApiClient
+from tests.api_listings import event_markdown, searchable_words
+from tests.drivers import ApiClient
 from tests.test_output_safety import assert_safe_html
 
 DAY = dt.date(2015, 9, 3)

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from newsgraph.archive.search import SearchDocument, SearchIndex, parse_query
 from newsgraph.archive.text import tokens
-from tests.api_support import Listing, page_through
-from tests.support import ApiClient
+from tests.api_listings import Listing, page_through
+from tests.drivers import ApiClient
 
 WORDS = ["storm", "river", "Río", "rio", "city", "flood", "ÉTÉ", "ete", "x"]  # folded pairs: rio, ete
 

@@ -19,12 +19,14 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError
 
-from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.server import timeouts
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
+from tests.drivers import ApiClient, running_server
 from tests.test_abuse import CONNECTION_BOMB
-from tests.support import ApiClient, running_server
+
+pytestmark = pytest.mark.slow
 
 HEAVY = CONNECTION_BOMB  # allowed with --max-cost 0, and runs for many seconds unbounded
 

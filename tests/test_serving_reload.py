@@ -14,12 +14,15 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bench.corpus import generate_events, write_archive
 from newsgraph.load import load_files
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
-from tests.support import newsgraph, running_server
+from tests.drivers import newsgraph, running_server
+
+pytestmark = pytest.mark.slow
 
 ADDED = 400
 CLIENTS = 6

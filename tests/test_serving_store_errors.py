@@ -24,7 +24,9 @@ from newsgraph.archive.holder import ArchiveHolder
 from newsgraph.load import load_files
 from newsgraph.store import EventStore, StoreCorrupt
 from tests.conftest import BUNDLED_NEWS
-from tests.support import free_port, newsgraph, running_server, server_process
+from tests.drivers import free_port, newsgraph, running_server, server_process
+
+pytestmark = pytest.mark.slow
 
 DAY = BUNDLED_NEWS / "2015" / "09" / "3"
 TOKEN = "a token for the mutations that rewrite the store"

@@ -1,4 +1,4 @@
-"""One source for every setting (newsgraph.settings): the README, `--help`, the library's defaults, the hand-over
+"""One source for every setting (newsgraph.settings): docs/cli.md, `--help`, the library's defaults, the hand-over
 to worker processes and the environment all agree with it."""
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from newsgraph.server.starting import SETTINGS_VARIABLE, server_settings
 from newsgraph.settings import DEFAULTS, EVERY_COMMAND, Settings, shown, spec, specs
 from newsgraph.store import DEFAULT_STORE, EventStore
 from tests.conftest import BUNDLED_NEWS, REPO
-from tests.support import newsgraph, running_server
+from tests.drivers import newsgraph, running_server
 
-README = REPO / "README.md"
+CONFIGURATION_DOC = REPO / "docs" / "cli.md"  # its "## Configuration" table
+GUARANTEES_DOC = REPO / "docs" / "guarantees.md"  # its tables of limits
 
 
 def _tables(text: str) -> list[list[list[str]]]:
@@ -53,7 +54,7 @@ def _code(cell: str) -> str:
 
 
 def test_the_readme_lists_every_setting_with_its_flag_variable_and_default() -> None:
-    (table,) = _tables(_section(README.read_text(encoding="utf-8"), "## Configuration"))
+    (table,) = _tables(_section(CONFIGURATION_DOC.read_text(encoding="utf-8"), "## Configuration"))
     assert table[0][:5] == ["setting", "command", "flag", "environment", "default"], table[0]
     rows = {_code(row[0]): row for row in table[1:]}
     assert len(rows) == len(table) - 1, "a setting listed twice"
@@ -71,7 +72,7 @@ def test_the_readme_lists_every_setting_with_its_flag_variable_and_default() -> 
 def test_the_readmes_limit_tables_give_each_option_its_default() -> None:
     """The Guarantees' tables of limits (`load`'s and `serve`'s) write defaults in words: `1,000,000 bytes`, `5 s`."""
     checked = []
-    for table in _tables(README.read_text(encoding="utf-8")):
+    for table in _tables(GUARANTEES_DOC.read_text(encoding="utf-8")):
         header = table[0]
         if "default" not in header or "option" not in header:
             continue
@@ -100,6 +101,7 @@ def _help_entries(text: str) -> dict[str, str]:
     return {flag: " ".join(" ".join(lines).split()) for flag, lines in entries.items()}
 
 
+@pytest.mark.slow  # runs the newsgraph command
 @pytest.mark.parametrize("command", ["serve", "load"])
 def test_help_shows_every_flag_with_its_default_and_variable(command: str) -> None:
     result = newsgraph(command, "--help")
@@ -154,6 +156,7 @@ def test_the_hand_over_to_workers_is_every_setting_but_the_token() -> None:
                                                                              DEFAULTS.max_body_bytes)
 
 
+@pytest.mark.slow  # runs the newsgraph command
 def test_a_value_out_of_range_is_refused_everywhere(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_batch is 0: at least 1"):
         Settings(max_batch=0)
@@ -178,6 +181,7 @@ def test_newsgraphs_own_variables_are_not_named_like_a_setting() -> None:
     assert constants & {setting.env for setting in specs()} <= {"NEWSGRAPH_TOKEN"}
 
 
+@pytest.mark.slow  # runs the newsgraph command
 def test_settings_from_the_environment_reach_every_worker_of_a_real_server(tmp_path: Path) -> None:
     """`NEWSGRAPH_<NAME>` for the store, the workers and three limits; a flag beats its variable."""
     db = tmp_path / "store.json"

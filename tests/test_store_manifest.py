@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
-from newsgraph.load import LoadOptions, reading
-from newsgraph.load import load_files
+from newsgraph.load import LoadOptions, load_files, reading
 from newsgraph.store import EventStore
 from newsgraph.store import store as store_module
 from newsgraph.store.layout import decode_member

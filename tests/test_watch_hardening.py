@@ -10,11 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from newsgraph.parse import parse_event
 from newsgraph.store import EventStore
 from tests.conftest import BUNDLED_NEWS
-from tests.support import running_server, server_process
+from tests.drivers import running_server, server_process
+
+pytestmark = pytest.mark.slow
 
 TOKEN = "a token for the watched server"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

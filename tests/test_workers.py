@@ -26,11 +26,12 @@ from typing import IO
 import httpx
 import pytest
 
-from newsgraph.store import EventStore
 from newsgraph.server.workers import spreads_connections
-from tests.support import REPO, free_port, newsgraph, stop_process
+from newsgraph.store import EventStore
+from tests.drivers import REPO, free_port, newsgraph, stop_process
 
-pytestmark = pytest.mark.skipif(not spreads_connections(), reason="per-worker sockets need Linux's SO_REUSEPORT")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not spreads_connections(), reason="per-worker sockets need Linux's SO_REUSEPORT")]
 
 LISTEN, ESTABLISHED = "0A", "01"  # socket states as /proc/net/tcp writes them
 CONNECTIONS = 100

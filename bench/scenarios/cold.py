@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import time
 
-from bench.common import PYTHON, child_env, best_of, newsgraph_server, peak_rss_mib, ratio, store_file, table
+from bench.common import PYTHON, best_of, child_env, newsgraph_server, peak_rss_mib, ratio, store_file, table
 
 
 def _import_seconds(settings) -> float:

@@ -41,7 +41,7 @@ def _event_dict(archive, path: str, deep: bool = True) -> dict:
     if deep:
         record["related"] = [
             {"headline": item.headline, "event": _event_dict(archive, target, deep=False) if target else None}
-            for item, target in zip(event.related, archive.resolved[path])
+            for item, target in zip(event.related, archive.resolved[path], strict=True)
         ]
     return record
 

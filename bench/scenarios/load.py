@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.common import corpus_dir, newsgraph_load, ratio, table
+from newsgraph.load import load_files
 from newsgraph.load.finder import find_markdown
 from newsgraph.load.listings import listings_path
-from newsgraph.load import load_files
 from newsgraph.store import EventStore
 from newsgraph.store.manifest import manifest_path
 

@@ -40,7 +40,7 @@ def _with_code(error: GraphQLError, code: str, message: str | None = None) -> Gr
     """A copy of `error` carrying `code` (errors may be cached and shared: never changed in place)."""
     masked = message is not None
     return GraphQLError(
-        message if masked else error.message,
+        message if message is not None else error.message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,

@@ -144,7 +144,7 @@ class LeanInfoExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def build_resolve_info(
         self, field_def: GraphQLField, field_nodes: list[FieldNode], parent_type: GraphQLObjectType, path: Path
     ) -> GraphQLResolveInfo:
-        return _new_tuple(  # type: ignore[return-value] - the fields and order of Strawberry's build_resolve_info
+        return _new_tuple(  # type: ignore[return-value]  # the fields and order of Strawberry's build_resolve_info
             _OperationContextAwareGraphQLResolveInfo,
             (
                 field_nodes[0].name.value,

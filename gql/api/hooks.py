@@ -66,19 +66,19 @@ class _FoundOnce(ExtensionContextManagerBase):
         return WrappedHook(extension=extension, hook=partial(factory, extension), is_async=is_async)
 
 
-class _Operation(_FoundOnce, OperationContextManager):
+class _OperationHooks(_FoundOnce, OperationContextManager):
     pass
 
 
-class _Parsing(_FoundOnce, ParsingContextManager):
+class _ParsingHooks(_FoundOnce, ParsingContextManager):
     pass
 
 
-class _Validation(_FoundOnce, ValidationContextManager):
+class _ValidationHooks(_FoundOnce, ValidationContextManager):
     pass
 
 
-class _Executing(_FoundOnce, ExecutingContextManager):
+class _ExecutingHooks(_FoundOnce, ExecutingContextManager):
     pass
 
 
@@ -86,16 +86,16 @@ class HooksFoundOnce(SchemaExtensionsRunner):
     """Strawberry's runner, its four lifecycle steps' hooks looked up once per extension class."""
 
     def operation(self) -> OperationContextManager:
-        return _Operation(self.extensions)
+        return _OperationHooks(self.extensions)
 
     def parsing(self) -> ParsingContextManager:
-        return _Parsing(self.extensions)
+        return _ParsingHooks(self.extensions)
 
     def validation(self) -> ValidationContextManager:
-        return _Validation(self.extensions)
+        return _ValidationHooks(self.extensions)
 
     def executing(self) -> ExecutingContextManager:
-        return _Executing(self.extensions)
+        return _ExecutingHooks(self.extensions)
 
 
 class FoundOnceSchema(strawberry.Schema):

@@ -1,6 +1,6 @@
 """Every place newsgraph reaches past Strawberry's and graphql-core's public API, and the one switch over them.
 
-Speed only: the same answers, less time per request (measured in bench/, BENCHMARKS.md). They
+Speed only: the same answers, less time per request (measured in bench/, docs/performance.md). They
 run only while `why_off()` is None: the switch `NEWSGRAPH_LIBRARY_HOOKS` is not `0` (or `off`,
 `false`, `no`), the installed strawberry-graphql and graphql-core are exactly `WRITTEN_FOR`,
 and Python is CPython. Otherwise `build_schema` makes a plain Strawberry schema and the log
@@ -45,7 +45,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -131,7 +131,7 @@ try:
 except ImportError:  # pragma: no cover - another Strawberry
 
     def validate_document(schema: GraphQLSchema, document: DocumentNode,
-                          validation_rules: Sequence[type[ASTValidationRule]]) -> list[GraphQLError]:
+                          validation_rules: tuple[type[ASTValidationRule], ...]) -> list[GraphQLError]:
         """graphql-core's validation alone: Strawberry's Maybe and @oneOf rules have nothing to check in our schema."""
         return validate(schema, document, validation_rules)
 
@@ -141,5 +141,5 @@ _NOT_KEPT = object()
 
 def provided_operation_name(context: Any) -> str | None:
     """The operation name the request gave, None when it gave none (see the module's docstring)."""
-    name = getattr(context, "_provided_operation_name", _NOT_KEPT)
+    name: Any = getattr(context, "_provided_operation_name", _NOT_KEPT)
     return context.operation_name if name is _NOT_KEPT else name

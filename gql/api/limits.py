@@ -19,6 +19,11 @@
 
 The deadline lives in a context variable: a batch's operations run as separate
 asyncio tasks, each with its own copy, so each operation has its own deadline.
+
+The four kinds of limit, and where each lives: here, the rules that enforce a query's
+limits; `QueryLimits` (newsgraph.api.schema), their values for one server; `ParseLimits`
+(newsgraph.parse), what one markdown file may hold, enforced at load; and
+newsgraph.server.body_limit, the bytes of one HTTP request body.
 """
 
 from __future__ import annotations
@@ -112,7 +117,7 @@ class QueryDeadline(SchemaExtension):
             _deadline.set(None)
         result = context.result
         errors = getattr(result, "errors", None)
-        if errors and any((error.extensions or {}).get("code") == QUERY_TIMEOUT for error in errors):
+        if result is not None and errors and any((error.extensions or {}).get("code") == QUERY_TIMEOUT for error in errors):
             log.warning("query stopped at the %g s limit: %s", self.seconds, (context.query or "")[:200])
             result.data = None  # what was resolved before the limit depends on timing: give none of it
             result.errors = [QueryTimeout(self.seconds)]

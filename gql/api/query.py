@@ -78,6 +78,7 @@ class Query:
         if id is not None:
             node = _node(archive, id)
             return node if isinstance(node, Event) else None
+        assert path is not None  # exactly one of the two
         event = archive.event(path if path.startswith("/") else "/" + path)
         return Event(record=event, archive=archive) if event else None
 
@@ -156,7 +157,9 @@ class Query:
         return [Day(date=date) for date in dict.fromkeys(archive.dates[span.start:span.stop])]
 
     @strawberry.field(description="One publisher by domain or name; null when none matches.")
-    def publisher(self, info: Info, name: Annotated[str, strawberry.argument(description="Domain (bbc.co.uk) or name (BBC).")]) -> Publisher | None:
+    def publisher(
+        self, info: Info, name: Annotated[str, strawberry.argument(description="Domain (bbc.co.uk) or name (BBC).")],
+    ) -> Publisher | None:
         found = archive_of(info).publisher(name)
         return Publisher(record=found) if found else None
 

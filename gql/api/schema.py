@@ -25,7 +25,9 @@ from newsgraph.settings import DEFAULTS
 
 @dataclass(frozen=True)
 class QueryLimits:
-    """Bounds on one GraphQL request; the defaults (newsgraph.settings) sit well above what a real frontend sends."""
+    """Bounds on one GraphQL request; the defaults (newsgraph.settings) sit well above what a real frontend sends.
+
+    The values only: newsgraph.api.limits holds the rules and the deadline that enforce them."""
 
     max_depth: int = DEFAULTS.max_depth
     max_aliases: int = DEFAULTS.max_aliases
@@ -63,10 +65,11 @@ def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence
     rules += [] if limits.introspection else [NoSchemaIntrospectionCustomRule]
     # parse and validate once per text; the cost once per text and page sizes
     preparation = Preparation(max_tokens=limits.max_tokens, rules=rules, max_cost=limits.max_cost or None)
+    deadline = limits.query_timeout
     extensions = [
         *extra_extensions,
         lambda: Prepare(preparation),
-        *([lambda: QueryDeadline(seconds=limits.query_timeout)] if limits.query_timeout else []),
+        *([lambda: QueryDeadline(seconds=deadline)] if deadline else []),
         ErrorCodes,  # codes every error, masks unexpected ones
         MutationAuth,  # mutations only with the server's token
     ]

@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 from newsgraph.api.errors import UserInputError
 from newsgraph.archive import Archive, Matches, Positions, SearchQuery, SearchQueryError, parse_query
@@ -100,7 +100,7 @@ def select(archive: Archive, criteria: Criteria, within: Iterable[int] | None = 
     return Selection(positions, query, scores)
 
 
-def _ascending(positions: object) -> bool:
+def _ascending(positions: object) -> TypeGuard[Sequence[int]]:
     """Known ascending and distinct: the archive's `Positions`, or a forward `range`."""
     return isinstance(positions, Positions) or (isinstance(positions, range) and positions.step == 1)
 

@@ -4,9 +4,8 @@ CPython 3.11 keeps Python frames in 16 KiB chunks and frees a chunk as soon as
 the frame at its base returns. graphql-core completes a value by recursion, about
 ten frames per level of the query; when the busy part of that recursion straddles
 a chunk boundary, every crossing allocates and frees a chunk, so the same query
-costs up to three times as much depending only on how deep the stack happened to
-be when execution began (measured on the nested benchmark query: 7.6 to 22.6 ms
-at seven starting depths; see BENCHMARKS.md).
+costs several times as much depending only on how deep the stack happened to
+be when execution began (docs/performance.md has the measurements).
 
 `call_with_room` calls a function from a frame that declares 128 KiB of value
 stack it never uses. The interpreter cannot fit that frame in the current chunk,

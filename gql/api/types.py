@@ -33,16 +33,15 @@ from newsgraph.api.connections import (
 )
 from newsgraph.api.context import archive_of
 from newsgraph.api.errors import UserInputError
-from newsgraph.api.limits import check_deadline
 from newsgraph.api.ids import to_global_id
-from newsgraph.api.render import summary_html
+from newsgraph.api.limits import check_deadline
 from newsgraph.api.selection import Criteria, Order, Selection, ordered, select
+from newsgraph.api.summary_cache import summary_html
 from newsgraph.archive import Archive, highlight, publisher_domain
 from newsgraph.archive import Publisher as ArchivePublisher
 from newsgraph.archive import Tag as ArchiveTag
 from newsgraph.parse import Event as ArchiveEvent
-from newsgraph.parse import RelatedItem
-from newsgraph.parse import slugify
+from newsgraph.parse import RelatedItem, slugify
 
 EventOrder = strawberry.enum(
     Order,
@@ -223,7 +222,7 @@ class Event(Node):
         check_deadline()  # a list: where a query past its time limit stops, as in `archive_of`
         archive = self.archive
         targets = archive.resolved[self.record.path]
-        return [RelatedEvent(item=item, target=target, archive=archive) for item, target in zip(self.record.related, targets)]
+        return [RelatedEvent(item=item, target=target, archive=archive) for item, target in zip(self.record.related, targets, strict=True)]
 
     related_by: Connection[Event] = event_listing(
         lambda event, archive: archive.related_by_positions(event.record.path),

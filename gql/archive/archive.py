@@ -110,12 +110,12 @@ class Archive:
         self.day_paths: dict[dt.date, list[str]] = defaultdict(list)
         for event in ordered:
             self.day_paths[event.date].append(event.path)
-        events = self.events
+        by_path = self.events
         misses = resolve_misses(  # exact paths are dict hits; only the rest take the same-day rule
-            (item.path for event in ordered for item in event.related if item.path not in events), self.day_paths
+            (item.path for event in ordered for item in event.related if item.path not in by_path), self.day_paths
         )
         self.resolved: dict[str, tuple[str | None, ...]] = {
-            event.path: tuple([link if (link := item.path) in events else misses[link] for item in event.related])
+            event.path: tuple([link if (link := item.path) in by_path else misses[link] for item in event.related])
             for event in ordered
         }
         self.related_by: dict[str, list[str]] = self._inbound()

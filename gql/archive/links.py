@@ -1,4 +1,4 @@
-"""Resolving related links to events (pure): FORMAT.md's exact-path, then same-day rule.
+"""Resolving related links to events (pure): docs/format.md's exact-path, then same-day rule.
 
 Real archives link with slugs from older spellings of a headline, so a link that
 matches no path falls back to the same day's event whose slug shares the most

@@ -48,7 +48,7 @@ def impact_order(
     `in_headline`: the numbers (ascending) of the documents whose headline holds the word, the only ones with a bonus.
     """
     weights = term_weights(idf(len(numbers), documents), numbers, frequencies, norm)
-    scores = dict(zip(numbers, weights))
+    scores = dict(zip(numbers, weights, strict=True))
     add_headline_bonus(scores, in_headline, map(headlines.__getitem__, in_headline), " " + word + " ")
     return array("i", best_first(numbers, scores.__getitem__, rank.__getitem__))
 

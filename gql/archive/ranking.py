@@ -32,7 +32,7 @@ def term_weights(word_idf: float, numbers: Sequence[int], frequencies: Sequence[
     """array('d') aligned with `numbers`: one word's BM25 term weight in each of its documents."""
     return array("d", [
         word_idf * frequency * (K1 + 1) / (frequency + norm[number])
-        for number, frequency in zip(numbers, frequencies)
+        for number, frequency in zip(numbers, frequencies, strict=True)
     ])
 
 
@@ -45,8 +45,8 @@ def add_headline_bonus(scores: MutableMapping[int, float], held: Iterable[int], 
     held = list(held)
     exact = list(compress(held, map(operator.eq, headlines, repeat(wanted))))
     exact_scores = list(map(operator.add, map(scores.__getitem__, exact), repeat(EXACT_HEADLINE_BONUS)))
-    scores.update(zip(held, map(operator.add, map(scores.__getitem__, held), repeat(HEADLINE_PHRASE_BONUS))))
-    scores.update(zip(exact, exact_scores))
+    scores.update(zip(held, map(operator.add, map(scores.__getitem__, held), repeat(HEADLINE_PHRASE_BONUS)), strict=True))
+    scores.update(zip(exact, exact_scores, strict=True))
 
 
 def best_first(items: Iterable[int], score: Callable[[int], float], rank: Callable[[int], int]) -> list[int]:

@@ -31,8 +31,8 @@ from newsgraph.archive.ranking import add_headline_bonus, best_first, norms
 from newsgraph.archive.text import ChunkTokens, tokens
 from newsgraph.collector import collector_paused
 
-RANKED_CACHE_MATCHES = 2_000_000  # matches kept across recent queries (~250 MB at most)
-MAX_PREFIX_POSTINGS = 500_000  # postings all the prefixes of one query may expand to (~0.1-0.2 s of merging)
+RANKED_CACHE_MATCHES = 2_000_000  # matches kept across recent queries: this bounds the cache's memory
+MAX_PREFIX_POSTINGS = 500_000  # postings all the prefixes of one query may expand to: bounds a short prefix's merge
 DEADLINE_EVERY = 4096  # items between two deadline checks in a loop that handles items one by one
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
 _AFTER_EVERY_CHARACTER = chr(0x10FFFF)  # `prefix + this` sorts after every word that starts with the prefix
@@ -152,7 +152,7 @@ class SearchIndex:
             headlines: list[str] = []  # " folded headline words " per document: headline bonus and phrases
             bodies: list[str] = []  # " folded body words " per document: phrases
             lengths: list[int] = []
-            consume = deque(maxlen=0).extend
+            consume = deque[object](maxlen=0).extend
             held = _Postings()  # word → numbers of the documents holding it in the headline: the bonus of impact order
             for number, document in enumerate(self.documents):
                 headline = words.of(document.headline)
@@ -267,7 +267,7 @@ class SearchIndex:
             for group in groups[1:]:
                 totals = map(operator.add, totals, group.weights_of(numbers))
             deadline()
-            scores = dict(zip(numbers, totals))
+            scores = dict(zip(numbers, totals, strict=True))
         if not query.prefixes and scores:
             wanted = " " + " ".join(query.sequence or query.words) + " "
             headlines = self._headlines
@@ -378,7 +378,7 @@ class _Group:
         best: dict[int, float] = {}
         for posting in postings:
             deadline()
-            for number, weight in zip(posting.numbers, posting.weights(len(index.documents), index.norms)):
+            for number, weight in zip(posting.numbers, posting.weights(len(index.documents), index.norms), strict=True):
                 if weight > best.get(number, 0.0):
                     best[number] = weight
         numbers = sorted(best)
@@ -388,7 +388,7 @@ class _Group:
         return len(self.numbers)
 
     def as_dict(self) -> dict[int, float]:
-        return dict(zip(self.numbers, self.weights))  # numbers ascending: so are the keys
+        return dict(zip(self.numbers, self.weights, strict=True))  # numbers ascending: so are the keys
 
     def _sparse(self, wanted: int) -> bool:
         """Whether looking `wanted` numbers up by bisection beats reading the whole group into a dict."""
@@ -407,7 +407,7 @@ class _Group:
         if self._sparse(len(numbers)):
             found, weights = self.numbers, self.weights
             return (weights[bisect_left(found, number)] for number in numbers)
-        by_number = self._by_number if self._by_number is not None else dict(zip(self.numbers, self.weights))
+        by_number = self._by_number if self._by_number is not None else dict(zip(self.numbers, self.weights, strict=True))
         return map(by_number.__getitem__, numbers)
 
 

@@ -18,10 +18,10 @@ from typing import Any
 import click
 import orjson
 
-from newsgraph.load import LoadFailed, LoadOptions, LoadReport, LoadUsageError, load_files
-from newsgraph.parse import ParseLimits
 from newsgraph.cli.options import setting_option, setting_options
 from newsgraph.cli.progress import PLAIN_EVERY, load_progress
+from newsgraph.load import LoadFailed, LoadOptions, LoadReport, LoadUsageError, load_files
+from newsgraph.parse import ParseLimits
 from newsgraph.settings import Settings
 from newsgraph.store import EventStore, StoreCorrupt, StoreError, default_store_path
 
@@ -43,7 +43,7 @@ def run() -> None:
     """The `newsgraph` program (its console script and `python -m newsgraph`): `main`, then a quick exit.
 
     At exit the interpreter collects cycles among every object still alive, imports
-    included, several times over: 35-45 ms, a tenth of reloading 10k events. Frozen
+    included, several times over, which a short command would notice. Frozen
     (`gc.freeze`), they are left to the end of the process, which frees them anyway.
     """
     try:
@@ -113,7 +113,13 @@ def serve(**values: Any) -> None:
     import uvicorn
 
     from newsgraph.server import (
-        SETTINGS_VARIABLE, TimedRequests, refresh_store, reserve_port, spreads_connections, start_watcher, supervise,
+        SETTINGS_VARIABLE,
+        TimedRequests,
+        refresh_store,
+        reserve_port,
+        spreads_connections,
+        start_watcher,
+        supervise,
     )
 
     settings = Settings.from_options(values)
@@ -201,7 +207,7 @@ def export(db: Path | None, fmt: str, out: Path | None) -> None:
     store = _store(db)
     if fmt == "md" and out is None:
         raise click.UsageError("--format md needs --out DIRECTORY")
-    if fmt == "md" and out.exists() and not out.is_dir():
+    if fmt == "md" and out is not None and out.exists() and not out.is_dir():
         raise click.UsageError(f"--out {out} is a file; --format md writes a directory")
     if not store.path.exists():
         click.echo(f"error: no store at {store.path}: run `newsgraph load` first (or pass --db)", err=True)
@@ -209,6 +215,7 @@ def export(db: Path | None, fmt: str, out: Path | None) -> None:
     try:
         events = events_of(store.documents())
         if fmt == "md":
+            assert out is not None  # checked above
             count = export_markdown(events, out)
         elif out is None:
             count = export_jsonl(events, sys.stdout)

@@ -14,7 +14,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class SettingOption(click.Option):
-    """An option whose `--help` shows its default as the README does (`on`, `off`, `none`, `unset`, `5.0`)."""
+    """An option whose `--help` shows its default as docs/cli.md does (`on`, `off`, `none`, `unset`, `5.0`)."""
 
     def __init__(self, *args: Any, shown_default: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -35,11 +35,12 @@ def option(setting: Spec) -> Callable[[F], F]:
         kind = click.Path(path_type=Path, exists=setting.path == "existing", file_okay=setting.path != "dir",
                           dir_okay=setting.path != "file")
     elif setting.type is int:
-        kind = click.IntRange(setting.minimum, setting.maximum)
+        kind = click.IntRange(setting.minimum, setting.maximum)  # type: ignore[arg-type]  # an int setting's are ints
     elif setting.type is float:
         kind = click.FloatRange(setting.minimum, setting.maximum)
     else:
         kind = click.STRING
+    assert setting.flag is not None  # only settings with a flag get an option
     return click.option(setting.flag, setting.name, cls=SettingOption, type=kind, default=setting.default,
                         help=setting.help, show_default=True, shown_default=setting.shown_default, envvar=setting.env,
                         show_envvar=True, **extra)

@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import ContextManager
 
 from newsgraph.collector import collector_paused
 from newsgraph.load.finder import Found, find_markdown, shown_name
@@ -28,7 +27,7 @@ def load_files(
     store: EventStore,
     paths: Iterable[str | os.PathLike[str]],
     options: LoadOptions = LoadOptions(),
-    progress: Callable[[int], ContextManager[Callable[[int], None]]] | None = None,
+    progress: Callable[[int], contextlib.AbstractContextManager[Callable[[int], None]]] | None = None,
 ) -> LoadReport:
     """Load markdown files and directories into the store in one write; see `LoadReport`.
 
@@ -52,7 +51,7 @@ def load_files(
 
 def _load_files_locked(
     store: EventStore, paths: Iterable[str | os.PathLike[str]], options: LoadOptions,
-    progress: Callable[[int], ContextManager[Callable[[int], None]]] | None,
+    progress: Callable[[int], contextlib.AbstractContextManager[Callable[[int], None]]] | None,
 ) -> LoadReport:
     roots = [Path(p) for p in paths]
     listings = read_listings(store.path)
@@ -85,7 +84,7 @@ def _load_files_locked(
                 advance(1)
     # Files whose bytes are the stored ones keep their events: they claim their paths before any new or changed file.
     batch.keep(kept, report)
-    for found, outcome in zip(pending, outcomes):
+    for found, outcome in zip(pending, outcomes, strict=True):
         if outcome.unchanged:
             entry = known[found.location]
             if outcome.stat is not None and entry.stat != outcome.stat:

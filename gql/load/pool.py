@@ -31,6 +31,7 @@ def _start_worker(parent: int | None, options: LoadOptions, known: dict[str, Ent
 
 
 def _worker_job(files: list[Found]) -> list[FileOutcome]:
+    assert _WORKER is not None, "set by the pool's initializer"
     options, known = _WORKER
     return [read_and_parse(found, options, known.get) for found in files]
 
@@ -119,6 +120,7 @@ class Parsing:
         return len(self._running) < max(1, self._workers - 1)
 
     def _send(self, files: list[Found]) -> Future[list[FileOutcome]]:
+        assert self._pool is not None
         chunk = self._pool.submit(_worker_job, files)
         self._chunks.append(chunk)
         return chunk

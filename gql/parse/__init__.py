@@ -2,9 +2,9 @@
 
 from newsgraph.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, Source
 from newsgraph.parse.parser import ParseLimits, parse_event
-from newsgraph.parse.render import render_event
 from newsgraph.parse.slug import canonical_path, date_from_path, slug_from_path, slugify
 from newsgraph.parse.summary_html import render_summary
+from newsgraph.parse.writer import render_event
 
 __all__ = [
     "Event",

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import NamedTuple
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042 - StrEnum would change str(): 'error', not 'Severity.ERROR'
     ERROR = "error"  # the file is rejected
     WARNING = "warning"  # the file is loaded; something in it was skipped or odd
 

@@ -34,8 +34,9 @@ _WEB_SCHEMES = ("http", "https")
 
 @dataclass(frozen=True)
 class ParseLimits:
-    """Bounds on one file's content: past the size and item bounds the file is rejected with a clear error;
-    context tags past theirs are dropped with a warning (the event still loads).
+    """Bounds on one file's content, enforced when it is loaded (a query's limits are `QueryLimits`, in the API):
+    past the size and item bounds the file is rejected with a clear error; context tags past theirs are dropped
+    with a warning (the event still loads).
 
     They also bound what one stored event can hold, which the query cost limit counts on
     (`newsgraph.api.limits.query_cost_rule` costs `sources`, `related`, `tags` and a link's

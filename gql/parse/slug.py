@@ -1,4 +1,4 @@
-"""Identity of an event: the slug rule and canonical paths from FORMAT.md.
+"""Identity of an event: the slug rule and canonical paths of docs/format.md.
 
 The canonical path is the join key of the whole graph (related links point at
 it), so this module is the single place that knows how it is formed.

@@ -2,9 +2,9 @@
 
 Rendering is bounded by a work budget, counted, not timed, so the same summary always
 gives the same HTML. markdown-it-py is linear on any input, but its constant is not:
-prose costs about 1 µs a character, while runs of `![`, `[`, `*[` or `[\n` make each
-bracket re-run the inline rules up to `maxNesting` (20) levels deep, some 20 µs a
-character: a 900 KB summary of `![` took 16 to 20 s, in one field of one query.
+runs of `![`, `[`, `*[` or `[\n` make each bracket re-run the inline rules up to
+`maxNesting` (20) levels deep, so a summary made of them, within the loader's file
+limit, kept one field of one query busy for many seconds.
 
 - Each call of a markdown-it rule (core, block and inline, including the look-ahead
   calls a link label makes) spends one unit of RENDER_BUDGET.
@@ -16,11 +16,11 @@ character: a 900 KB summary of `![` took 16 to 20 s, in one field of one query.
 - A longer summary is rendered block by block while the blocks fit in MARKDOWN_CHARS
   characters and the budget; from the first block that does not, the rest is text.
 
-So a summary costs at most one budget plus a linear split and escape: about 0.15 s at
-most on the slowest inputs found (before: 5 to 20 s for 900 KB of them), for any summary
-up to the loader's 1,000,000-byte file limit (`python -m bench.resolver_bounds` measures it).
+So a summary costs at most one budget plus a linear split and escape, for any summary
+up to the loader's 1,000,000-byte file limit (`python -m bench.resolver_bounds` measures it;
+bench/results/history.md has the figures).
 Pure: the same text always gives the same HTML; the API caches what it renders
-(newsgraph.api.render).
+(newsgraph.api.summary_cache).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
 _SAFE_SCHEMES = ("http", "https")
-RENDER_BUDGET = 60_000  # markdown-it rule calls for one summary: at most ~0.15 s, whatever the text
+RENDER_BUDGET = 60_000  # markdown-it rule calls for one summary: a bound on its time, whatever the text
 MARKDOWN_CHARS = 50_000  # a longer summary is rendered block by block, as far as this many characters
 _BUDGET = "newsgraph.render_budget"  # key of the units left, in the `env` markdown-it hands to every rule
 
@@ -62,7 +62,7 @@ def _counted(rule: Callable) -> Callable:
 
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    md.validateLink = _is_web_link  # a link to anything else stays literal text
+    md.validateLink = _is_web_link  # type: ignore[method-assign]  # its hook: a link to anything else stays text
     for ruler in (md.core.ruler, md.block.ruler, md.inline.ruler, md.inline.ruler2):
         for rule in ruler.__rules__:
             rule.fn = _counted(rule.fn)

@@ -1,5 +1,8 @@
 """ASGI middleware that refuses request bodies over a size limit with 413, before any parsing.
 
+The limit on bytes (`--max-body-bytes`), before GraphQL sees the request; what a query
+may cost is newsgraph.api.limits (values in `QueryLimits`), what a file may hold `ParseLimits`.
+
 A client that writes its whole body before reading (Python's urllib, curl without
 `Expect`) would see a connection reset instead of the 413 if the server closed while
 it was still sending. So, as nginx's lingering close does, the rest of the body is

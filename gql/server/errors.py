@@ -82,4 +82,4 @@ def never_executed(result: ExecutionResult) -> bool:
     """Whether a result's errors stopped it before anything executed: no data, and only path-less errors of the
     NEVER_EXECUTED codes (a timeout has no path either, but ran). The spec then wants no `data` entry."""
     return result.data is None and bool(result.errors) and all(
-        error.path is None and (error.extensions or {}).get("code") in NEVER_EXECUTED for error in result.errors)
+        error.path is None and (error.extensions or {}).get("code") in NEVER_EXECUTED for error in result.errors or ())

@@ -58,7 +58,7 @@ class QueryThreads:
 
     def __init__(self, threads: int, max_waiting: int) -> None:
         # The loop waits up to one switch interval for the GIL at each step of a request it serves;
-        # at 1 ms (Python's default is 5) /healthz keeps its answer under 100 ms beside a heavy query.
+        # shorter than Python's default, /healthz and small queries keep answering quickly beside a heavy query.
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.max_waiting = max_waiting
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="newsgraph-query")

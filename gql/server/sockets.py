@@ -18,7 +18,6 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import NonTextMessageReceived, WebSocketDisconnected
 
-
 INVALID_MESSAGE = 4400
 _PAYLOAD_MEMBERS = {"query": (str,), "variables": (dict, type(None)), "operationName": (str, type(None)),
                     "extensions": (dict, type(None))}
@@ -44,7 +43,7 @@ class TextFrames(ASGIWebSocketAdapter):
     checks each message in, closing with 4400 on the first invalid one."""
 
     async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
-        limit: int = self.view.max_message_bytes
+        limit: int = self.view.max_message_bytes  # type: ignore[attr-defined]  # our view's (server/view.py)
         try:
             while self.ws.application_state != WebSocketState.DISCONNECTED:
                 text = await self.ws.receive_text()

@@ -13,8 +13,8 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from newsgraph.api import QueryLimits
-from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.load import LoadOptions, LoadReport, load_files
+from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.settings import Settings
 from newsgraph.store import EventStore
 

@@ -1,9 +1,9 @@
 """Slow clients: a request's headers must arrive within HEADER_SECONDS, its body within BODY_SECONDS, and a
 response must be read within WRITE_SECONDS of being written.
 
-uvicorn times out idle keep-alive connections but not a request that trickles in: 20
-sockets sending one header byte every 5 s held 20 connections open for minutes
-(slowloris). This protocol arms a timer when a request begins and again when its
+uvicorn times out idle keep-alive connections but not a request that trickles in: a
+few sockets sending one header byte now and then held their connections open for as
+long as they liked (slowloris). This protocol arms a timer when a request begins and again when its
 headers are in, and answers 408 and closes the connection when it fires. WebSocket
 upgrades and requests whose body has arrived are not timed (the application's own
 limits apply there). A response still unread WRITE_SECONDS after it was written is

@@ -49,9 +49,8 @@ from newsgraph.api import (
     build_schema,
 )
 from newsgraph.archive import ArchiveHolder
-from newsgraph.server.auth import CHALLENGE, write_access
-from newsgraph.server.playground import playground_response
 from newsgraph.server import caching, streams
+from newsgraph.server.auth import CHALLENGE, write_access
 from newsgraph.server.errors import (
     BAD_REQUEST,
     PERSISTED_QUERY_NOT_IN_LIST,
@@ -63,6 +62,7 @@ from newsgraph.server.errors import (
 )
 from newsgraph.server.executor import OffLoopStreams, QueryThreads, is_query
 from newsgraph.server.persisted import PersistedQueries, TrustedOnly
+from newsgraph.server.playground import playground_response
 from newsgraph.server.sockets import TextFrames, credentials_in
 from newsgraph.server.writes import StoreWrites, watched_directory
 

@@ -14,8 +14,8 @@ JSON object (TinyDB's own JSONStorage, `json.load` and `jq` still read it):
     }
     }
 
-Why lines: orjson refuses to decode 2 GiB or more in one call (a million events make
-~2.6 GB) and the standard library's decoder is several times slower, so a larger file
+Why lines: orjson refuses to decode 2 GiB or more in one call (a store of a million
+events is larger) and the standard library's decoder is several times slower, so a larger file
 is decoded in groups of lines (GROUP_BYTES each), without holding the file in memory;
 and a load that changes a few documents copies every other line as bytes (splice.py),
 guided by where `encode_store` put each document (`TableLayout`). A file orjson can

@@ -1,8 +1,8 @@
 """The store's manifest: each event document's bookkeeping and place in the file, kept beside the store.
 
 A load decides from each file's stat and hash which events changed (newsgraph.load) and
-rewrites only those. With the manifest it does so without decoding the store (about
-2 s per 100k events) or encoding it again: unchanged documents are copied as bytes
+rewrites only those. With the manifest it does so without decoding the store (the
+slowest step of a load that changes little) or encoding it again: unchanged documents are copied as bytes
 (splice.py). The manifest is derived data. It names the store file it describes by
 identity (size, mtime, ctime, inode; ctime cannot be set from user space and changes on
 every write), so a store written by anything else (TinyDB itself, an editor, an older
@@ -11,14 +11,13 @@ newsgraph) no longer matches: the next write decodes the store and writes a fres
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
-
-import os
 
 import orjson
 
@@ -69,7 +68,7 @@ class Manifest:
     @cached_property
     def _starts(self) -> dict[int, int]:
         steps = map(len(SEPARATOR).__add__, map(_LENGTH, self.entries))  # no Python frame per entry
-        return dict(zip(map(_DOC_ID, self.entries), accumulate(steps, initial=self.body_start)))
+        return dict(zip(map(_DOC_ID, self.entries), accumulate(steps, initial=self.body_start), strict=False))  # one start more: the end
 
 
 def identity_of(status: os.stat_result) -> list[int]:

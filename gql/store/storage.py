@@ -22,7 +22,6 @@ from tinydb.storages import Storage
 from newsgraph.collector import collector_paused
 from newsgraph.store.layout import LayoutError, TableLayout, decode_store, encode_store
 
-
 _TEMPORARY_SUFFIX = ".tmp"
 _NEW_FILE_MODE = 0o644  # what `open()` gives under the usual umask 022
 _WRITE_BYTES = 1 << 20  # pieces of bytes are gathered into writes of about this size

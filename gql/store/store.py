@@ -28,11 +28,22 @@ from newsgraph.settings import DEFAULTS, spec
 from newsgraph.store.documents import STAT_KEY, Document
 from newsgraph.store.layout import decode_member
 from newsgraph.store.manifest import (
-    Entry, Manifest, entry_of, identity_of, manifest_of, read_manifest, remove_manifest, write_manifest,
+    Entry,
+    Manifest,
+    entry_of,
+    identity_of,
+    manifest_of,
+    read_manifest,
+    remove_manifest,
+    write_manifest,
 )
 from newsgraph.store.splice import PlacesDiffer, splice
 from newsgraph.store.storage import (
-    AtomicJSONStorage, StoreCorrupt, read_store_file, remove_stale_temporaries, replace_file,
+    AtomicJSONStorage,
+    StoreCorrupt,
+    read_store_file,
+    remove_stale_temporaries,
+    replace_file,
 )
 
 SCHEMA_VERSION = 1
@@ -155,7 +166,7 @@ class EventStore:
             with self._opened(manifest.identity) as opened:
                 placed = _read_placed(opened[1], manifest, wanted) if opened is not None else None
             if placed is not None:
-                return {entry.path: document for entry, document in zip(wanted, placed)}
+                return {entry.path: document for entry, document in zip(wanted, placed, strict=True)}
         by_path = {document["path"]: document for document in self._events().values()}
         return {entry.path: by_path[entry.path] for entry in wanted if entry.path in by_path}
 

@@ -62,8 +62,9 @@ def _client_module_is_the_pypi_one() -> None:
 
 
 def check_http(base: str) -> dict[str, Any]:
-    from gql import Client, gql
     from gql.transport.httpx import HTTPXTransport
+
+    from gql import Client, gql
 
     _client_module_is_the_pypi_one()
     transport = HTTPXTransport(url=base + "/graphql", timeout=30)
@@ -104,9 +105,10 @@ def _markdown(headline: str) -> str:
 
 
 async def check_websocket(base: str, token: str) -> dict[str, Any]:
-    from gql import Client, gql
     from gql.transport.httpx import HTTPXAsyncTransport
     from gql.transport.websockets import WebsocketsTransport
+
+    from gql import Client, gql
 
     _client_module_is_the_pypi_one()
     ws = WebsocketsTransport(
@@ -146,10 +148,10 @@ async def check_websocket(base: str, token: str) -> dict[str, Any]:
                 try:
                     await asyncio.wait_for(asyncio.shield(heard.wait()), wait)
                     break
-                except asyncio.TimeoutError:
+                except TimeoutError as waited:
                     if listener.done():
                         listener.result()  # the subscription ended or failed: raise what it raised
-                        raise AssertionError(f"the subscription ended without the change; changes: {changes}")
+                        raise AssertionError(f"the subscription ended without the change; changes: {changes}") from waited
             _check(heard.is_set(), f"no eventsChanged named {imported}; changes seen: {changes}")
         finally:
             listener.cancel()

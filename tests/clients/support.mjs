@@ -34,7 +34,7 @@ export function uniqueHeadline(label) {
   return `Compat ${words} ${Date.now()} ${randomBytes(4).toString("hex")} imports an event.`;
 }
 
-/** The slug the archive derives from such a headline (FORMAT.md: lower case, runs of other characters to `-`). */
+/** The slug the archive derives from such a headline (docs/format.md: lower case, runs of other characters to `-`). */
 export function slugOf(headline) {
   return headline.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
 }

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.support import ApiClient
+from tests.drivers import ApiClient
 
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
 VARIABLE_TYPES = {"first": "Int", "after": "String", "last": "Int", "before": "String", "filter": "EventFilter"}
@@ -201,7 +201,7 @@ def _date_in(path: str) -> dt.date | None:
 
 
 def resolve(link: str, documents: dict[str, dict[str, Any]]) -> str | None:
-    """FORMAT.md's rule: the exact path, else the same day's event sharing the most slug words
+    """docs/format.md's rule: the exact path, else the same day's event sharing the most slug words
     (at least 80% of the link's; a cut last word counts when it starts a word there); a tie: None."""
     if link in documents:
         return link
