@@ -1,6 +1,7 @@
 """Live updates: `eventsChanged` tells a client what each reload of the archive added, changed or removed.
 
-Served over WebSocket (graphql-transport-ws, or the older graphql-ws) at `/graphql`.
+Served at `/graphql` over WebSocket (graphql-transport-ws, or the older graphql-ws), GraphQL over
+Server-Sent Events and multipart HTTP (the server picks the transport from the request).
 A reload happens when the store file is rewritten: by `newsgraph load` in another
 process, by `serve --watch`, or by a mutation. The server puts its archive's change feed
 in the context (CHANGES).
@@ -24,7 +25,7 @@ class EventsChanged:
     removed: list[str] = strawberry.field(description="Events no longer in the archive.")
 
 
-@strawberry.type(description="Live updates, over WebSocket.")
+@strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws, graphql-ws), Server-Sent Events or multipart HTTP.")
 class Subscription:
     @strawberry.subscription(
         description="One message each time the archive is reloaded with different events; nothing is sent on "
