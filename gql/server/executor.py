@@ -40,17 +40,29 @@ class ServerBusy(RequestRefused):
                          {"retry-after": str(RETRY_AFTER_SECONDS)})
 
 
-@functools.lru_cache(maxsize=1024)
-def is_query(text: str, operation_name: str | None) -> bool:
-    """Whether the operation a request names is a query (False when the text does not parse: the normal path says why)."""
+CACHED_TEXT_CHARS = 20_000  # longer texts are not kept as cache keys (a flood of large distinct texts must not pile up)
+
+
+def is_query(text: str, operation_name: str | None, max_tokens: int) -> bool:
+    """Whether the operation a request names is a query. False when the text does not parse within `max_tokens`
+    (the server's token limit): the normal path then says why, without this check having parsed more."""
+    if len(text) > CACHED_TEXT_CHARS:
+        return _is_query(text, operation_name, max_tokens)
+    return _cached_is_query(text, operation_name, max_tokens)
+
+
+def _is_query(text: str, operation_name: str | None, max_tokens: int) -> bool:
     try:
-        document = parse(text, max_tokens=100_000)
+        document = parse(text, max_tokens=max_tokens)
     except GraphQLError:
         return False
     operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
     chosen = [node for node in operations
               if operation_name is None or (node.name is not None and node.name.value == operation_name)]
     return bool(chosen) and chosen[0].operation is NodeOperation.QUERY
+
+
+_cached_is_query = functools.lru_cache(maxsize=256)(_is_query)
 
 
 class QueryThreads:
@@ -85,9 +97,10 @@ class OffLoopStreams:
     (a PreExecutionError when nothing executed, which graphql-transport-ws sends as `error`).
     """
 
-    def __init__(self, schema: Any, threads: QueryThreads) -> None:
+    def __init__(self, schema: Any, threads: QueryThreads, max_tokens: int) -> None:
         self._schema = schema
         self._threads = threads
+        self._max_tokens = max_tokens
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._schema, name)
@@ -97,7 +110,7 @@ class OffLoopStreams:
                      operation_extensions: dict[str, Any] | None = None,
                      allowed_operation_types: Iterable[OperationType] | None = None) -> AsyncIterator[ExecutionResult]:
         allowed = set(allowed_operation_types or OperationType)
-        if query is None or OperationType.QUERY not in allowed or not is_query(query, operation_name):
+        if query is None or OperationType.QUERY not in allowed or not is_query(query, operation_name, self._max_tokens):
             return await self._schema.stream(query, variable_values, context_value, root_value, operation_name,
                                              operation_extensions, allowed_operation_types)
         result = await self._threads.run(functools.partial(

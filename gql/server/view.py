@@ -101,7 +101,8 @@ class NewsGraphQL(GraphQL):
         self.max_message_bytes = max_message_bytes  # one WebSocket message, as the HTTP body limit
         self.max_response_bytes = max_response_bytes
         self.threads = threads or QueryThreads(threads=2, max_waiting=32)
-        self.schema = OffLoopStreams(self.schema, self.threads)  # queries over WebSocket and SSE on the threads too
+        # queries over WebSocket and SSE run on the threads too
+        self.schema = OffLoopStreams(self.schema, self.threads, limits.max_tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -147,7 +148,8 @@ class NewsGraphQL(GraphQL):
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response, context: Any,
                              root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
         """A query runs on a worker thread (server.executor); mutations, and anything unparsable, as Strawberry runs them."""
-        if request_data.query is None or not is_query(request_data.query, request_data.operation_name):
+        if request_data.query is None or not is_query(request_data.query, request_data.operation_name,
+                                                          self.limits.max_tokens):
             return await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                                 request_data)
         async with context.get(ONE_AT_A_TIME) or contextlib.nullcontext():
