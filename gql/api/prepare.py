@@ -16,7 +16,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, OperationDefinitionNode, parse
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+)
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 
@@ -62,6 +70,18 @@ class Preparation:
         self.parse = lru_cache(maxsize)(partial(parse, max_tokens=max_tokens))
         self._validate = lru_cache(maxsize)(_validate)
         self._cost = lru_cache(maxsize)(self._cost_errors)
+
+    def operation_type(self, text: str, operation_name: str | None) -> OperationType | None:
+        """The type of the operation a request names, parsed through this cache (so Prepare finds it parsed);
+        None when the text does not parse within the token limit or names no such operation (the request's
+        own parse and validation then say why)."""
+        try:
+            document = self.parse(text)
+        except GraphQLError:
+            return None
+        chosen = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)
+                  and (operation_name is None or (node.name is not None and node.name.value == operation_name))]
+        return chosen[0].operation if chosen else None
 
     def validate(self, schema: GraphQLSchema, text: str | None, document: DocumentNode, rules: Rules,
                  variables: Mapping[str, Any] | None = None) -> list[GraphQLError]:

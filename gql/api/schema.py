@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import strawberry
+from graphql import OperationType as GraphQLOperationType
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -39,7 +40,16 @@ class QueryLimits:
 
 
 class _Schema(strawberry.Schema):
-    """Strawberry's schema, logging only unexpected errors and never running a subscription in `execute`."""
+    """Strawberry's schema, logging only unexpected errors and never running a subscription in `execute`.
+
+    `preparation` is its parse and validation cache; `operation_type` reads a request's operation through it,
+    so a server choosing how to run a request (a thread, a stream) does not parse the text a second time.
+    """
+
+    preparation: Preparation
+
+    def operation_type(self, text: str, operation_name: str | None) -> GraphQLOperationType | None:
+        return self.preparation.operation_type(text, operation_name)
 
     def process_errors(self, errors, execution_context=None) -> None:  # noqa: ANN001 - Strawberry's signature
         """Logs only unexpected errors: a client's bad input, a refused query or a timeout is answered, not logged."""
@@ -55,7 +65,7 @@ class _Schema(strawberry.Schema):
 
 
 def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence[Callable[[], SchemaExtension]] = ()
-                 ) -> strawberry.Schema:
+                 ) -> _Schema:
     """The schema with our limits; `extra_extensions` (factories) run first, e.g. the server's trusted-documents check."""
     # The rule classes are made once per schema: the limiters define a new class per instance,
     # and validation is cached with the rules in its key, so per-request classes would always miss.
@@ -85,6 +95,7 @@ def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch}),
         execution_context_class=hooks.execution_context_class if hooks else None,
     )
+    schema.preparation = preparation
     # plain fields resolved directly, no `is_type_of` call per object completed (fastpath.py)
     for speed_up in hooks.after_build if hooks else ():
         speed_up(schema)

@@ -13,7 +13,7 @@ from newsgraph.lazy import lazy_exports
 
 _EXPORTS = {
     "SETTINGS_VARIABLE": "newsgraph.server.starting",
-    "ServerSettings": "newsgraph.server.app",
+    "ServerSettings": "newsgraph.server.server_settings",
     "StoreWrites": "newsgraph.server.writes",
     "TimedRequests": "newsgraph.server.timeouts",
     "TrustedDocuments": "newsgraph.server.persisted",
@@ -42,8 +42,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from newsgraph.server.app import ServerSettings, create_app
+    from newsgraph.server.app import create_app
     from newsgraph.server.persisted import TrustedDocuments
+    from newsgraph.server.server_settings import ServerSettings
     from newsgraph.server.starting import SETTINGS_VARIABLE, refresh_store
     from newsgraph.server.timeouts import TimedRequests
     from newsgraph.server.watch import start_watcher

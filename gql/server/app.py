@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -17,48 +16,22 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from newsgraph.api import QueryLimits
 from newsgraph.archive import ArchiveHolder
 from newsgraph.server.body_limit import BodySizeLimit
-from newsgraph.server.executor import QueryThreads
 from newsgraph.server.persisted import PersistedQueries, TrustedDocuments
+from newsgraph.server.server_settings import DEFAULT_CORS_HEADERS, ServerSettings
 from newsgraph.server.view import NewsGraphQL
-from newsgraph.settings import DEFAULTS
 from newsgraph.store import EventStore
 
 log = logging.getLogger("newsgraph")
-QUERY_THREADS = 8  # threads running queries per process: one heavy request holds one, small queries take another
 STATIC = Path(__file__).parent.parent / "static"
-# What browsers may always send cross-origin besides the CORS-safelisted headers: what Apollo Client and urql send
-DEFAULT_CORS_HEADERS = ("content-type", "authorization", "apollographql-client-name", "apollographql-client-version",
-                        "apollo-require-preflight", "x-apollo-operation-name", "if-none-match")
-
-
-@dataclass(frozen=True)
-class ServerSettings:
-    """What the app is told: the settings of `newsgraph serve` that reach it, each named and defaulted as in
-    newsgraph.settings (where each is explained), the query limits among them; and `reload_interval`."""
-
-    limits: QueryLimits = QueryLimits()
-    cors_origins: tuple[str, ...] = DEFAULTS.cors_origins
-    cors_headers: tuple[str, ...] = DEFAULTS.cors_headers  # allowed besides DEFAULT_CORS_HEADERS
-    max_body_bytes: int = DEFAULTS.max_body_bytes
-    reload_interval: float = 1.0  # seconds between checks for a rewritten store; 0 turns it off
-    token: str | None = field(default=DEFAULTS.token, repr=False)  # mutations need it as a bearer token
-    cache_max_age: int = DEFAULTS.cache_max_age
-    trusted_documents: Path | None = DEFAULTS.trusted_documents
-    max_waiting_queries: int = DEFAULTS.max_waiting_queries
-    max_response_bytes: int = DEFAULTS.max_response_bytes
 
 
 def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -> Starlette:
     """The ASGI app over one store; the archive follows the store file when it is rewritten."""
     holder = ArchiveHolder(store)
     trusted = TrustedDocuments.load(settings.trusted_documents) if settings.trusted_documents else None
-    graphql = NewsGraphQL(holder, settings.limits, token=settings.token, persisted=PersistedQueries(trusted),
-                          cors_origins=settings.cors_origins, cache_max_age=settings.cache_max_age,
-                          threads=QueryThreads(QUERY_THREADS, settings.max_waiting_queries),
-                          max_message_bytes=settings.max_body_bytes, max_response_bytes=settings.max_response_bytes)
+    graphql = NewsGraphQL(holder, settings, PersistedQueries(trusted))
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse(holder.health())  # 200 even when degraded: the last good archive is still served

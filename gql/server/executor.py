@@ -19,8 +19,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from graphql import GraphQLError, OperationDefinitionNode, parse
-from graphql import OperationType as NodeOperation
+from graphql import OperationType as GraphQLOperationType
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -28,6 +27,7 @@ from strawberry.types.graphql import OperationType
 from newsgraph.server.errors import RequestRefused, never_executed
 
 SERVER_BUSY = "SERVER_BUSY"
+QUERY_THREADS = 8  # threads running queries per process: one heavy request holds one, small queries take another
 RETRY_AFTER_SECONDS = 1
 SWITCH_INTERVAL = 0.001  # seconds a thread holding the GIL runs before another (the event loop) may take it
 T = TypeVar("T")
@@ -38,31 +38,6 @@ class ServerBusy(RequestRefused):
         super().__init__(503, f"the server is busy: {limit} query operations are already running or waiting; "
                               f"retry in {RETRY_AFTER_SECONDS} s", SERVER_BUSY,
                          {"retry-after": str(RETRY_AFTER_SECONDS)})
-
-
-CACHED_TEXT_CHARS = 20_000  # longer texts are not kept as cache keys (a flood of large distinct texts must not pile up)
-
-
-def is_query(text: str, operation_name: str | None, max_tokens: int) -> bool:
-    """Whether the operation a request names is a query. False when the text does not parse within `max_tokens`
-    (the server's token limit): the normal path then says why, without this check having parsed more."""
-    if len(text) > CACHED_TEXT_CHARS:
-        return _is_query(text, operation_name, max_tokens)
-    return _cached_is_query(text, operation_name, max_tokens)
-
-
-def _is_query(text: str, operation_name: str | None, max_tokens: int) -> bool:
-    try:
-        document = parse(text, max_tokens=max_tokens)
-    except GraphQLError:
-        return False
-    operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
-    chosen = [node for node in operations
-              if operation_name is None or (node.name is not None and node.name.value == operation_name)]
-    return bool(chosen) and chosen[0].operation is NodeOperation.QUERY
-
-
-_cached_is_query = functools.lru_cache(maxsize=256)(_is_query)
 
 
 class QueryThreads:
@@ -86,9 +61,6 @@ class QueryThreads:
         finally:
             self._admitted -= 1
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
 
 class OffLoopStreams:
     """The schema, with `stream` running a query on the worker threads: how WebSocket and SSE run operations.
@@ -97,10 +69,9 @@ class OffLoopStreams:
     (a PreExecutionError when nothing executed, which graphql-transport-ws sends as `error`).
     """
 
-    def __init__(self, schema: Any, threads: QueryThreads, max_tokens: int) -> None:
+    def __init__(self, schema: Any, threads: QueryThreads) -> None:
         self._schema = schema
         self._threads = threads
-        self._max_tokens = max_tokens
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._schema, name)
@@ -110,7 +81,8 @@ class OffLoopStreams:
                      operation_extensions: dict[str, Any] | None = None,
                      allowed_operation_types: Iterable[OperationType] | None = None) -> AsyncIterator[ExecutionResult]:
         allowed = set(allowed_operation_types or OperationType)
-        if query is None or OperationType.QUERY not in allowed or not is_query(query, operation_name, self._max_tokens):
+        if (query is None or OperationType.QUERY not in allowed
+                or self._schema.operation_type(query, operation_name) is not GraphQLOperationType.QUERY):
             return await self._schema.stream(query, variable_values, context_value, root_value, operation_name,
                                              operation_extensions, allowed_operation_types)
         result = await self._threads.run(functools.partial(

@@ -10,17 +10,15 @@ SSE events are framed with LF line ends: CRLF is allowed by the SSE spec, but ur
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
-from graphql import GraphQLError, parse
+from graphql import OperationType
 from strawberry.http import GraphQLRequestData
 from strawberry.http.streaming import MultipartSubscriptionTransport, SSETransport
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
-from strawberry.types.graphql import OperationType
-from strawberry.utils.operation import get_operation_type
 
 JSON_TYPES = {"application/json", "application/graphql-response+json", "application/graphql+json", "*/*"}
-MAX_TOKENS = 5_000  # what telling a subscription apart may cost; a longer document is not streamed unless asked first
 
 
 class LineFeedSSE(SSETransport):
@@ -54,16 +52,14 @@ def prefers_json(accept: str) -> bool:
     return not ranked or min(ranked)[2] in JSON_TYPES
 
 
-def _is_subscription(request: GraphQLRequestData) -> bool:
-    try:
-        return get_operation_type(parse(request.query or "", max_tokens=MAX_TOKENS),
-                                  request.operation_name) is OperationType.SUBSCRIPTION
-    except (GraphQLError, RuntimeError):
-        return False  # answered as JSON: the error shows there
+def negotiated(request: GraphQLRequestData, accept: str,
+               operation_type: Callable[[str, str | None], OperationType | None]) -> GraphQLRequestData:
+    """The request with plain HTTP as its protocol unless it should stream (see the module's docstring).
 
-
-def negotiated(request: GraphQLRequestData, accept: str) -> GraphQLRequestData:
-    """The request with plain HTTP as its protocol unless it should stream (see the module's docstring)."""
-    if request.protocol == "http" or not prefers_json(accept) or _is_subscription(request):
+    `operation_type` is the schema's (its parse cache: the text is not parsed again to execute it).
+    """
+    if request.protocol == "http" or not prefers_json(accept):
+        return request
+    if request.query is not None and operation_type(request.query, request.operation_name) is OperationType.SUBSCRIPTION:
         return request
     return replace(request, protocol="http")

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import OperationType as GraphQLOperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -45,7 +46,6 @@ from newsgraph.api import (
     REQUEST_DEADLINE,
     UNAUTHENTICATED,
     WRITES,
-    QueryLimits,
     build_schema,
 )
 from newsgraph.archive import ArchiveHolder
@@ -60,9 +60,10 @@ from newsgraph.server.errors import (
     refusal_of,
     refusal_response,
 )
-from newsgraph.server.executor import OffLoopStreams, QueryThreads, is_query
+from newsgraph.server.executor import QUERY_THREADS, OffLoopStreams, QueryThreads
 from newsgraph.server.persisted import PersistedQueries, TrustedOnly
 from newsgraph.server.playground import playground_response
+from newsgraph.server.server_settings import ServerSettings
 from newsgraph.server.sockets import TextFrames, credentials_in
 from newsgraph.server.writes import StoreWrites, watched_directory
 
@@ -78,31 +79,30 @@ def wants_graphql_response(request: Request) -> bool:
     return GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "").lower()
 
 
+def answer_media_type(request: Request) -> str:
+    return GRAPHQL_RESPONSE_JSON if wants_graphql_response(request) else "application/json"
+
+
 class NewsGraphQL(GraphQL):
     """Strawberry's view over the holder's current archive, with the transports and HTTP behaviour above."""
 
     websocket_adapter_class = TextFrames
     stream_transport_classes_by_protocol = streams.TRANSPORT_CLASSES
 
-    def __init__(self, holder: ArchiveHolder, limits: QueryLimits, *, token: str | None = None,
-                 persisted: PersistedQueries | None = None, cors_origins: tuple[str, ...] = (),
-                 cache_max_age: int = 60, threads: QueryThreads | None = None,
-                 max_message_bytes: int = 1_000_000, max_response_bytes: int = 8_000_000) -> None:
-        self.persisted = persisted or PersistedQueries()
-        trusted = self.persisted.trusted
+    def __init__(self, holder: ArchiveHolder, settings: ServerSettings, persisted: PersistedQueries) -> None:
+        self.persisted = persisted
+        trusted = persisted.trusted
         extensions = [lambda: TrustedOnly(trusted)] if trusted is not None else []
-        super().__init__(build_schema(limits, extensions), graphql_ide="graphiql", allow_queries_via_get=True,
-                         subscription_protocols=TRANSPORTS, allowed_origins=cors_origins)
+        super().__init__(build_schema(settings.limits, extensions), graphql_ide="graphiql", allow_queries_via_get=True,
+                         subscription_protocols=TRANSPORTS, allowed_origins=settings.cors_origins)
         self.holder = holder
+        self.settings = settings
+        self.limits = settings.limits
         self.writes = StoreWrites(holder, watched_directory())  # what the mutations write through
-        self.token = token
-        self.cache_max_age = cache_max_age
-        self.limits = limits
-        self.max_message_bytes = max_message_bytes  # one WebSocket message, as the HTTP body limit
-        self.max_response_bytes = max_response_bytes
-        self.threads = threads or QueryThreads(threads=2, max_waiting=32)
+        self.threads = QueryThreads(QUERY_THREADS, settings.max_waiting_queries)
         # queries over WebSocket and SSE run on the threads too
-        self.schema = OffLoopStreams(self.schema, self.threads, limits.max_tokens)
+        self.schema = OffLoopStreams(self.schema, self.threads)
+        self.max_message_bytes = settings.max_body_bytes  # one WebSocket message, as the HTTP body limit (sockets.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,17 +112,16 @@ class NewsGraphQL(GraphQL):
         try:
             response = await self._answer(request)
         except HTTPException as error:
-            media_type = GRAPHQL_RESPONSE_JSON if wants_graphql_response(request) else "application/json"
-            response = refusal_response(refusal_of(error, request.method), media_type)
+            response = refusal_response(refusal_of(error, request.method), answer_media_type(request))
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
         """A 304 for a GET whose ETag the client holds; otherwise Strawberry's run."""
         if request.method == "GET" and ("query" in request.query_params or "extensions" in request.query_params):
-            media_type = GRAPHQL_RESPONSE_JSON if wants_graphql_response(request) else "application/json"
-            etag = caching.etag_for(self.holder.generation, request.scope.get("query_string", b""), media_type)
+            etag = caching.etag_for(self.holder.generation, request.scope.get("query_string", b""),
+                                    answer_media_type(request))
             if caching.matches(request.headers.get("if-none-match"), etag):
-                return Response(status_code=304, headers=caching.cacheable_headers(etag, self.cache_max_age))
+                return Response(status_code=304, headers=caching.cacheable_headers(etag, self.settings.cache_max_age))
             request.state.etag = etag
         return await self.run(request)
 
@@ -138,7 +137,7 @@ class NewsGraphQL(GraphQL):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> dict[str, Any]:
         context = {"request": request, "response": response, ARCHIVE: self.holder.current(), WRITES: self.writes,
-                   CHANGES: self.holder.feed, ACCESS: write_access(self.token, request.headers.get("authorization"))}
+                   CHANGES: self.holder.feed, ACCESS: write_access(self.settings.token, request.headers.get("authorization"))}
         if not self.is_websocket_request(request):
             context[ONE_AT_A_TIME] = asyncio.Lock()  # a batch's operations run one after another, on one thread
             if self.limits.query_timeout:
@@ -148,8 +147,8 @@ class NewsGraphQL(GraphQL):
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response, context: Any,
                              root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
         """A query runs on a worker thread (server.executor); mutations, and anything unparsable, as Strawberry runs them."""
-        if request_data.query is None or not is_query(request_data.query, request_data.operation_name,
-                                                          self.limits.max_tokens):
+        if (request_data.query is None or self.schema.operation_type(request_data.query, request_data.operation_name)
+                is not GraphQLOperationType.QUERY):
             return await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                                 request_data)
         async with context.get(ONE_AT_A_TIME) or contextlib.nullcontext():
@@ -162,7 +161,7 @@ class NewsGraphQL(GraphQL):
         """A browser cannot set headers on a socket: its token comes in connectionParams (`Authorization`)."""
         credentials = credentials_in(context.get("connection_params"))
         if credentials is not None:
-            context[ACCESS] = write_access(self.token, credentials)
+            context[ACCESS] = write_access(self.settings.token, credentials)
         return UNSET  # a plain connection_ack
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -199,7 +198,8 @@ class NewsGraphQL(GraphQL):
         not_found_status = 404 if wants_graphql_response(request) else 200
         if isinstance(parsed, list):
             return [self.persisted.resolve(operation, not_found_status) for operation in parsed]
-        return streams.negotiated(self.persisted.resolve(parsed, not_found_status), request.headers.get("accept", ""))
+        return streams.negotiated(self.persisted.resolve(parsed, not_found_status), request.headers.get("accept", ""),
+                                  self.schema.operation_type)
 
     def _check_batch(self, request_data: list[Any]) -> None:
         """A message that says the batch limit, and each operation's shape checked; Strawberry's checks follow."""
@@ -220,8 +220,8 @@ class NewsGraphQL(GraphQL):
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
-        if len(response.body) > self.max_response_bytes:
-            response_data = _too_large(len(response.body), self.max_response_bytes, batch=isinstance(response_data, list))
+        if len(response.body) > self.settings.max_response_bytes:
+            response_data = _too_large(len(response.body), self.settings.max_response_bytes, batch=isinstance(response_data, list))
             response = super().create_response(response_data, sub_response)
         single = isinstance(response_data, dict)
         if sub_response.wants_graphql_response:
@@ -233,7 +233,7 @@ class NewsGraphQL(GraphQL):
             response.headers["www-authenticate"] = CHALLENGE
         failed = not single or bool(response_data.get("errors"))
         if sub_response.etag and not failed:
-            response.headers.update(caching.cacheable_headers(sub_response.etag, self.cache_max_age))
+            response.headers.update(caching.cacheable_headers(sub_response.etag, self.settings.cache_max_age))
         else:
             response.headers.update(caching.NOT_CACHEABLE)
         return response
