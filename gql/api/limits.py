@@ -31,8 +31,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Generic, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -63,6 +63,7 @@ from newsgraph.parse import ParseLimits
 
 log = logging.getLogger("newsgraph")
 
+V = TypeVar("V")
 QUERY_TIMEOUT = "QUERY_TIMEOUT"
 REQUEST_DEADLINE = "deadline"  # context key: monotonic time by which a whole HTTP request (a batch too) must end
 LIST_SIZE_GUESS = 10  # items assumed for a list without a page size nor a document bound (days, timeline)
@@ -176,16 +177,23 @@ def query_cost_rule(max_cost: int, bounds: ParseLimits = ParseLimits(),
     class QueryCost(ValidationRule):
         def __init__(self, context) -> None:  # noqa: ANN001 - graphql-core's ValidationContext
             super().__init__(context)
-            self.fragment_costs: dict[str, tuple[int, int]] = {}
-            self.fragments_entered: set[str] = set()
+            self.fragment_cost = self._fragment_costs()
             self.values: dict[str, int] = {}
+
+        def _fragment_costs(self) -> _FragmentMemo[tuple[int, int]]:
+            """Each fragment's (fixed, paged) cost, computed once: the spread supplies the page."""
+            def measure(fragment: FragmentDefinitionNode) -> tuple[int, int]:
+                target = self.context.schema.get_type(fragment.type_condition.name.value)
+                return self.selection_cost(target, fragment.selection_set) if target else (0, 0)
+
+            return _FragmentMemo(self.context.get_fragment, measure, (0, 0))
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: object) -> None:
             root = self.context.schema.get_root_type(node.operation)
             if root is None:
                 return
             self.values = {**_literal_defaults(node), **given}
-            self.fragment_costs.clear()  # a fragment's cost depends on the operation's variables
+            self.fragment_cost = self._fragment_costs()  # a fragment's cost depends on the operation's variables
             cost = _at_page(self.selection_cost(root, node.selection_set), None, capped)
             if cost > max_cost:
                 name = f"operation {node.name.value!r}" if node.name else "the query"
@@ -211,20 +219,6 @@ def query_cost_rule(max_cost: int, bounds: ParseLimits = ParseLimits(),
                     continue
                 fixed, paged = capped(fixed + field_fixed), capped(paged + field_paged)
             return fixed, paged
-
-        def fragment_cost(self, name: str) -> tuple[int, int]:
-            """A fragment's (fixed, paged) cost, computed once: the spread supplies the page."""
-            if name in self.fragment_costs:
-                return self.fragment_costs[name]
-            fragment = self.context.get_fragment(name)
-            if fragment is None or name in self.fragments_entered:
-                return 0, 0  # unknown or cyclic: other rules report those
-            self.fragments_entered.add(name)
-            target = self.context.schema.get_type(fragment.type_condition.name.value)
-            cost = self.selection_cost(target, fragment.selection_set) if target else (0, 0)
-            self.fragments_entered.discard(name)
-            self.fragment_costs[name] = cost
-            return cost
 
         def field_cost(self, parent: GraphQLNamedType, node: FieldNode) -> tuple[int, int]:
             fields = getattr(parent, "fields", None)
@@ -255,25 +249,26 @@ def _at_page(cost: tuple[int, int], page: int | None, capped) -> int:  # noqa: A
     return capped(fixed + paged * (MAX_PAGE_SIZE if page is None else page)) if paged else fixed
 
 
-class _FragmentMemo:
+class _FragmentMemo(Generic[V]):
     """A per-fragment result computed once: a fragment spread ten times in ten nested fragments
     must cost ten walks, not ten to the tenth (Strawberry's own depth and alias limiters walk
-    every spread again, so a 300-byte query keeps them busy for hours)."""
+    every spread again, so a 300-byte query keeps them busy for hours). An unknown or cyclic
+    fragment measures `empty`: the spec's rules report those."""
 
-    def __init__(self, fragments: dict[str, FragmentDefinitionNode], measure) -> None:  # noqa: ANN001
-        self.fragments = fragments
-        self.measure = measure
-        self.known: dict[str, int] = {}
+    def __init__(self, lookup: Callable[[str], FragmentDefinitionNode | None],
+                 measure: Callable[[FragmentDefinitionNode], V], empty: V) -> None:
+        self.lookup, self.measure, self.empty = lookup, measure, empty
+        self.known: dict[str, V] = {}
         self.entered: set[str] = set()
 
-    def __call__(self, name: str) -> int:
+    def __call__(self, name: str) -> V:
         if name in self.known:
             return self.known[name]
-        fragment = self.fragments.get(name)
+        fragment = self.lookup(name)
         if fragment is None or name in self.entered:
-            return 0  # unknown or cyclic: the spec's rules report those
+            return self.empty
         self.entered.add(name)
-        value = self.measure(fragment.selection_set)
+        value = self.measure(fragment)
         self.entered.discard(name)
         self.known[name] = value
         return value
@@ -288,7 +283,7 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
 
     class DepthLimit(ValidationRule):
         def enter_document(self, node: DocumentNode, *_args: object) -> None:
-            fragment_depth = _FragmentMemo(_fragments(node), lambda selections: depth(selections))
+            fragment_depth = _FragmentMemo(_fragments(node).get, lambda fragment: depth(fragment.selection_set), 0)
 
             def depth(selection_set: SelectionSetNode | None) -> int:
                 deepest = 0
@@ -315,7 +310,7 @@ def alias_limit_rule(max_aliases: int) -> type[ValidationRule]:
 
     class AliasLimit(ValidationRule):
         def enter_document(self, node: DocumentNode, *_args: object) -> None:
-            fragment_aliases = _FragmentMemo(_fragments(node), lambda selections: aliases(selections))
+            fragment_aliases = _FragmentMemo(_fragments(node).get, lambda fragment: aliases(fragment.selection_set), 0)
 
             def aliases(selection_set: SelectionSetNode | None) -> int:
                 count = 0

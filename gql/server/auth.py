@@ -12,8 +12,9 @@ from __future__ import annotations
 import hmac
 
 from newsgraph.api import FORBIDDEN, GRANTED, UNAUTHENTICATED, WriteAccess
+from newsgraph.settings import spec
 
-TOKEN_VARIABLE = "NEWSGRAPH_TOKEN"
+TOKEN_VARIABLE = spec("token").env  # NEWSGRAPH_TOKEN, named once in newsgraph.settings
 CHALLENGE = 'Bearer realm="newsgraph"'  # the WWW-Authenticate of an UNAUTHENTICATED answer
 
 
