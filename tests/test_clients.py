@@ -97,6 +97,25 @@ def test_javascript_client(node_file: str, node_clients: Path, server: Server) -
     assert "ℹ fail 0" in ran.stdout and "ℹ pass 0" not in ran.stdout, report
 
 
+@pytest.fixture(scope="module")
+def trusted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that runs only the example queries (`--trusted-documents schema/examples`)."""
+    root = tmp_path_factory.mktemp("trusted")
+    with running_server("--db", str(root / "store.json"), "--data", str(BUNDLED_NEWS),
+                        "--trusted-documents", str(REPO / "schema" / "examples"), env={"NEWSGRAPH_TOKEN": TOKEN}) as url:
+        yield Server(url=url, watch_dir=root)
+
+
+def test_apollo_persisted_queries_against_trusted_documents(node_clients: Path, trusted_server: Server) -> None:
+    """tests/clients/apollo-trusted.mjs: Apollo's PersistedQueryLink against a trusted-documents server."""
+    ran = subprocess.run([NODE, "--test", "--test-reporter=spec", "apollo-trusted.mjs"], cwd=node_clients,
+                         env=trusted_server.environment(), capture_output=True, text=True, timeout=NODE_TIMEOUT)
+    report = f"{ran.stdout}\n{ran.stderr}".strip()
+    if ran.returncode != 0:
+        pytest.fail(f"node --test apollo-trusted.mjs failed against {trusted_server.url}:\n{report}", pytrace=False)
+    assert "ℹ fail 0" in ran.stdout and "ℹ pass 2" in ran.stdout, report
+
+
 def test_every_client_file_is_collected() -> None:
     expected = {"apollo.test.mjs", "graphql-http.test.mjs", "graphql-sse.test.mjs", "graphql-ws.test.mjs",
                 "urql.test.mjs"}

@@ -16,12 +16,25 @@ the list, never in the APQ cache; a text is accepted when its sha256 is listed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import orjson
-from graphql import DocumentNode, FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, parse, print_ast
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    NameNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    Visitor,
+    parse,
+    print_ast,
+    visit,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLRequestData
 
@@ -73,8 +86,9 @@ class TrustedDocuments:
     def __init__(self, documents: dict[str, str]) -> None:
         self.by_id: dict[str, str] = {}
         for key, text in documents.items():
-            for digest in {key, sha256_hex(text), *_printed_digest(text)}:
-                self.by_id[digest] = text
+            self.by_id[key] = text
+            for form in (text, *_printed_forms(text)):
+                self.by_id[sha256_hex(form)] = form  # a hash finds the very text that hashes to it
 
     @classmethod
     def load(cls, path: Path) -> TrustedDocuments:
@@ -90,12 +104,26 @@ class TrustedDocuments:
         return sha256_hex(text) in self.by_id
 
 
-def _printed_digest(text: str) -> Iterable[str]:
-    """The sha256 of the document as graphql-js prints it: what Apollo's link hashes for a `gql` document."""
+def _printed_forms(text: str) -> list[str]:
+    """The document as graphql-js prints it, bare and with Apollo Client's `__typename`s: what Apollo's link
+    hashes for a `gql` document (its cache adds `__typename` to every selection set below the operation's)."""
     try:
-        return [sha256_hex(print_ast(parse(text)))]
+        document = parse(text)
     except GraphQLSyntaxError:
         return []
+    return [print_ast(document), print_ast(visit(document, _ApolloTypenames()))]
+
+
+class _ApolloTypenames(Visitor):
+    """Apollo Client's `addTypenameToDocument`: `__typename` last in each selection set but the operation's own,
+    unless the set already asks for a `__`-field."""
+
+    def enter_selection_set(self, node: SelectionSetNode, _key: Any, parent: Any, *_args: Any) -> SelectionSetNode | None:
+        if isinstance(parent, OperationDefinitionNode) or any(
+                isinstance(selection, FieldNode) and selection.name.value.startswith("__")
+                for selection in node.selections):
+            return None
+        return SelectionSetNode(selections=(*node.selections, FieldNode(name=NameNode(value="__typename"))))
 
 
 class PersistedQueries:
