@@ -281,7 +281,7 @@ def event_listings(documents: dict[str, dict[str, Any]], search_word: str = "the
     }
 
 
-# -- one query of (nearly) every field: tests/test_fastpath.py and tests/test_internals.py ---------
+# -- one query of (nearly) every field: tests/test_plans.py and tests/test_internals.py ---------
 EVENT_FIELDS = """
   id path date headline summary summaryMarkdown summaryHtml coverImage
   sources { name url domain publisher { id name domain eventCount } }

@@ -1,11 +1,11 @@
 """The switch over our reach into Strawberry's and graphql-core's internals (gql/api/internals.py).
 
-With the speed-only hooks on and off, the schema answers the same: the examples with their
-variables, paging back and forth, and each kind of error. Off, it is Strawberry's own schema:
-none of the hooks is in place. A real server started with the switch off answers the nested
-example as the in-process app (hooks on) does. Installed versions other than the ones the
-hooks were written for turn them off, with one log line. Batches are checked through the view's
-public `parse_http_body`, Strawberry's own batch checks still following.
+With compiled plans on and off, the schema answers the same: the examples with their variables,
+paging back and forth, and each kind of error (tests/test_plans_differential.py compares thousands
+of generated operations). Off, it is Strawberry's own schema and executor. A real server started
+with the switch off answers the nested example as the in-process app (plans on) does. Installed
+versions other than the ones the plans were written for turn them off, with one log line. Batches
+are checked through the view's public `parse_http_body`, Strawberry's own batch checks still following.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 import pytest
 import strawberry
-from graphql import GraphQLObjectType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from newsgraph.api import ARCHIVE, QueryLimits, build_schema, internals
+from newsgraph.api.plans import PlannedExecution
 from newsgraph.archive import Archive
 from newsgraph.load import load_files
 from newsgraph.store import EventStore
@@ -52,7 +52,6 @@ ERRORS = [
     ("mutation without a token", 'mutation { deleteEvent(path: "/news/2015/09/1/x.md") { deleted } }', None, None),
     ("subscription over execute", "subscription { eventsChanged { path } }", None, None),
 ]
-SPEED_RESOLVERS = ("_attribute.", "_direct.")  # qualified names of fastpath's direct resolvers
 
 
 @contextlib.contextmanager
@@ -68,7 +67,7 @@ def _switch(value: str | None) -> Iterator[None]:
 
 with _switch(None):
     WHY_NOT_ON = internals.why_off()  # None here, where the installed versions are the ones pinned
-needs_hooks = pytest.mark.skipif(WHY_NOT_ON is not None, reason=f"library hooks off: {WHY_NOT_ON}")
+needs_plans = pytest.mark.skipif(WHY_NOT_ON is not None, reason=f"compiled plans off: {WHY_NOT_ON}")
 
 
 def _build(switch: str | None) -> strawberry.Schema:
@@ -106,45 +105,22 @@ def _example(path: Path) -> tuple[str, dict[str, Any] | None]:
     return text, variables
 
 
-def _speed_resolvers(schema: strawberry.Schema) -> list[str]:
-    return [
-        f"{graphql_type.name}.{name}"
-        for graphql_type in internals.graphql_schema(schema).type_map.values()
-        if isinstance(graphql_type, GraphQLObjectType)
-        for name, field in graphql_type.fields.items()
-        if getattr(field.resolve, "__qualname__", "").startswith(SPEED_RESOLVERS)
-    ]
-
-
-def _type_checks(schema: strawberry.Schema) -> list[str]:
-    graphql_types = internals.graphql_schema(schema).type_map.values()
-    return [t.name for t in graphql_types if isinstance(t, GraphQLObjectType) and t.is_type_of is not None]
-
-
 def _is_plain_strawberry(schema: strawberry.Schema) -> bool:
-    """None of the speed-only hooks in place: Strawberry's runner, middleware, execution context, resolvers."""
-    kind = type(schema)
-    return (
-        kind.create_extensions_runner is strawberry.Schema.create_extensions_runner
-        and kind._get_middleware_manager is strawberry.Schema._get_middleware_manager
-        and schema.execution_context_class is StrawberryGraphQLCoreExecutionContext
-        and not _speed_resolvers(schema)
-        and bool(_type_checks(schema))  # Strawberry gives the Node types `is_type_of`
-    )
+    """No compiled plans: Strawberry's own executor runs every operation."""
+    return schema.plans is None and schema.execution_context_class is StrawberryGraphQLCoreExecutionContext
 
 
 def test_switched_off_the_schema_is_strawberrys_own(schemas: dict[str, strawberry.Schema]) -> None:
     assert _is_plain_strawberry(schemas["off"])
 
 
-@needs_hooks
-def test_switched_on_every_hook_is_in_place(schemas: dict[str, strawberry.Schema]) -> None:
+@needs_plans
+def test_switched_on_queries_run_through_plans(schemas: dict[str, strawberry.Schema], context: dict[str, Any]) -> None:
     schema = schemas["on"]
-    assert not _is_plain_strawberry(schema)
-    assert type(schema).create_extensions_runner is not strawberry.Schema.create_extensions_runner
-    assert schema._get_middleware_manager(schema.get_extensions()) is None
-    assert schema.execution_context_class is not StrawberryGraphQLCoreExecutionContext
-    assert "Event.path" in _speed_resolvers(schema) and not _type_checks(schema)
+    assert not _is_plain_strawberry(schema) and issubclass(schema.execution_context_class, PlannedExecution)
+    before = schema.plans.stats()
+    _answer(schema, PAGE, context, {"first": 2})
+    assert schema.plans.stats()["compiled"] == before["compiled"] + 1
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[path.stem for path in EXAMPLES])
@@ -195,7 +171,7 @@ def test_named_operations_run_the_one_named_on_and_off(schemas: dict[str, strawb
 
 @pytest.mark.slow
 def test_a_server_with_the_switch_off_answers_as_the_app_does(api: ApiClient, tmp_path: Path) -> None:
-    """A real uvicorn process with NEWSGRAPH_LIBRARY_HOOKS=0 against the in-process app (hooks on)."""
+    """A real uvicorn process with NEWSGRAPH_LIBRARY_HOOKS=0 against the in-process app (plans on)."""
     db = tmp_path / "newsgraph.json"
     load_files(EventStore(db), [BUNDLED_NEWS])
     query, variables = _example(REPO / "schema" / "examples" / "nested.graphql")
@@ -208,7 +184,7 @@ def test_a_server_with_the_switch_off_answers_as_the_app_does(api: ApiClient, tm
     assert answered.json() == api.request("POST", "/graphql", json=body).json()
     assert answered.json()["data"]["event"]["related"]
     assert refused.json() == api.request("POST", "/graphql", json={"query": TOO_DEEP}).json()
-    assert log.count(f"library hooks off: {internals.SWITCH}=0") == 1, log
+    assert log.count(f"compiled plans off: {internals.SWITCH}=0") == 1, log
 
 
 @pytest.mark.parametrize(("value", "on"), [("0", False), ("off", False), (" False ", False), ("no", False),
@@ -220,7 +196,7 @@ def test_the_switch_reads_its_variable(monkeypatch: pytest.MonkeyPatch, value: s
 
 @pytest.mark.parametrize(("name", "installed"), [("strawberry-graphql", "0.342.0"), ("graphql-core", "3.3.3"),
                                                  ("graphql-core", None)])
-def test_other_versions_turn_the_hooks_off_saying_so_once(monkeypatch: pytest.MonkeyPatch,
+def test_other_versions_turn_the_plans_off_saying_so_once(monkeypatch: pytest.MonkeyPatch,
                                                           caplog: pytest.LogCaptureFixture, name: str,
                                                           installed: str | None) -> None:
     monkeypatch.delenv(internals.SWITCH, raising=False)
@@ -229,13 +205,13 @@ def test_other_versions_turn_the_hooks_off_saying_so_once(monkeypatch: pytest.Mo
     with caplog.at_level(logging.WARNING, logger="newsgraph"):
         schemas = [build_schema(), build_schema()]
     assert all(_is_plain_strawberry(schema) for schema in schemas)
-    said = [record.getMessage() for record in caplog.records if "library hooks off" in record.getMessage()]
-    assert said == [f"library hooks off: installed {name} {installed} (written for {internals.WRITTEN_FOR[name]}); "
-                    "serving with plain Strawberry execution (same answers, slower)"]
+    said = [record.getMessage() for record in caplog.records if "compiled plans off" in record.getMessage()]
+    assert said == [f"compiled plans off: installed {name} {installed} (written for {internals.WRITTEN_FOR[name]}); "
+                    "graphql-core executes every query (same answers, slower)"]
 
 
-def test_pyproject_pins_exactly_what_the_hooks_were_written_for() -> None:
-    """Upgrading either library means re-validating the hooks (docs/decisions.md, Dependencies) and then WRITTEN_FOR."""
+def test_pyproject_pins_exactly_what_the_plans_were_written_for() -> None:
+    """Upgrading either library means re-validating the plans (docs/decisions.md, Dependencies) and then WRITTEN_FOR."""
     dependencies = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
     assert [f"{name}=={wanted}" for name, wanted in internals.WRITTEN_FOR.items()] == \
            [dependency for dependency in dependencies if dependency.split("=")[0] in internals.WRITTEN_FOR]

@@ -24,6 +24,9 @@ class BoundedCache(Generic[K, V]):
         self._held = 0
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._values)
+
     def get(self, key: K) -> V | None:
         with self._lock:
             value = self._values.get(key)

@@ -1,26 +1,21 @@
 """Every place newsgraph reaches past Strawberry's and graphql-core's public API, and the one switch over them.
 
-Speed only: the same answers, less time per request (measured in bench/, docs/performance.md). They
-run only while `why_off()` is None: the switch `NEWSGRAPH_LIBRARY_HOOKS` is not `0` (or `off`,
-`false`, `no`), the installed strawberry-graphql and graphql-core are exactly `WRITTEN_FOR`,
-and Python is CPython. Otherwise `build_schema` makes a plain Strawberry schema and the log
-says so, once per reason. The modules below are imported only when the hooks are on, so a
-release that renames one of these private names breaks nothing while they are off.
+Speed only: compiled plans (newsgraph.api.plans) give the same answers as graphql-core's
+execution in a fraction of the time (measured in bench/, docs/performance.md; held equal by
+tests/test_plans_differential.py). They run only while `why_off()` is None: the switch
+`NEWSGRAPH_LIBRARY_HOOKS` is not `0` (or `off`, `false`, `no`) and the installed
+strawberry-graphql and graphql-core are exactly `WRITTEN_FOR`. Otherwise `build_schema` makes a
+schema that graphql-core executes and the log says so, once per reason. What plans read that
+neither library exports:
 
-- fastpath.shortcut_plain_resolvers: walks the graphql-core type map (`schema._schema`), finds
-  each field's Strawberry definition (`GraphQLCoreConverter.DEFINITION_BACKREF`), skips fields
-  with exception handlers (`schema_converter._get_field_exception_handlers`) and replaces
-  Strawberry's resolver chain with a direct call (`convert_argument`, resolver parameters).
-- fastpath.skip_type_checks: sets `is_type_of = None` on the built graphql-core types.
-- fastpath.LeanInfoExecutionContext: builds Strawberry's private
-  `_OperationContextAwareGraphQLResolveInfo` with `tuple.__new__`, in the field order of
-  `StrawberryGraphQLCoreExecutionContext.build_resolve_info`.
-- stack.RoomyExecutionContext: runs graphql-core's `execute_operation` from a frame whose
-  `co_stacksize` is raised (CPython's frame-stack chunks; hence the CPython check).
-- hooks.FoundOnceSchema: `create_extensions_runner` returning context managers that subclass
-  `strawberry.extensions.context`'s (`get_hook`, `HOOK_NAME`, `WrappedHook`), and
-  `_get_middleware_manager` overridden to give graphql-core no middleware when no extension
-  has a `resolve` hook.
+- readers.py: each field's Strawberry definition (`GraphQLCoreConverter.DEFINITION_BACKREF` on
+  the graphql-core field), its exception handlers (`schema_converter._get_field_exception_handlers`),
+  the resolver's parameters (`StrawberryResolver.self_parameter` and the like) and Strawberry's
+  `convert_arguments` (strawberry.types.arguments), as Strawberry's own resolver chain calls them.
+- compile.py: graphql-core's `collect_fields`/`collect_subfields` ("for internal use"), the
+  executor's `fragments`, `hide_suggestions`, `build_resolve_info` and `ensure_valid_runtime_type`.
+- plans.py: subclasses Strawberry's `StrawberryGraphQLCoreExecutionContext` and overrides
+  graphql-core's `Executor.execute_operation`.
 
 Kept whichever way the switch is: needed for correct answers, and no public API does it.
 
@@ -44,10 +39,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -73,52 +64,23 @@ _said: set[str] = set()  # the reasons already logged
 
 
 def why_off() -> str | None:
-    """None when the speed-only hooks may run; otherwise why they do not."""
+    """None when compiled plans may run; otherwise why they do not."""
     if os.environ.get(SWITCH, "").strip().lower() in OFF_VALUES:
         return f"{SWITCH}={os.environ[SWITCH]}"
     others = [f"{name} {INSTALLED[name]} (written for {wanted})"
               for name, wanted in WRITTEN_FOR.items() if INSTALLED[name] != wanted]
     if others:
         return "installed " + ", ".join(others)
-    if sys.implementation.name != "cpython":
-        return f"Python is {sys.implementation.name}, not CPython"
     return None
 
 
-def hooks_on() -> bool:
-    """Whether the speed-only hooks run; when not, a warning says why (once per reason and process)."""
+def plans_allowed() -> bool:
+    """Whether compiled plans run; when not, a warning says why (once per reason and process)."""
     reason = why_off()
     if reason is not None and reason not in _said:
         _said.add(reason)
-        log.warning("library hooks off: %s; serving with plain Strawberry execution (same answers, slower)", reason)
+        log.warning("compiled plans off: %s; graphql-core executes every query (same answers, slower)", reason)
     return reason is None
-
-
-@dataclass(frozen=True)
-class SpeedHooks:
-    """What `build_schema` uses when the hooks are on."""
-
-    schema_class: type  # the given schema class with FoundOnceSchema's two methods first
-    execution_context_class: type  # lean resolve info, room on the frame stack
-    after_build: tuple[Callable[[Any], int], ...]  # each called with the built schema
-
-
-def speed_hooks(schema_class: type) -> SpeedHooks | None:
-    """The speed-only hooks for a schema of `schema_class`, or None when they are off (`hooks_on`)."""
-    if not hooks_on():
-        return None
-    from newsgraph.api import fastpath, hooks  # only here: see the module's docstring
-
-    return SpeedHooks(
-        schema_class=_with_hooks(hooks.FoundOnceSchema, schema_class),
-        execution_context_class=fastpath.SpeedExecutionContext,
-        after_build=(fastpath.shortcut_plain_resolvers, fastpath.skip_type_checks),
-    )
-
-
-@cache
-def _with_hooks(mixin: type, schema_class: type) -> type:
-    return type(f"{schema_class.__name__}WithHooks", (mixin, schema_class), {"__module__": schema_class.__module__})
 
 
 def graphql_schema(schema: Any) -> GraphQLSchema:

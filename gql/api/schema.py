@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import strawberry
 from graphql import OperationType as GraphQLOperationType
@@ -14,7 +15,7 @@ from strawberry.types.graphql import OperationType
 
 from newsgraph.api.auth import MutationAuth
 from newsgraph.api.errors import ErrorCodes, is_unexpected
-from newsgraph.api.internals import speed_hooks
+from newsgraph.api.internals import plans_allowed
 from newsgraph.api.limits import QueryDeadline, alias_limit_rule, depth_limit_rule
 from newsgraph.api.mutation import Mutation
 from newsgraph.api.prepare import Preparation, Prepare
@@ -22,6 +23,9 @@ from newsgraph.api.query import Query
 from newsgraph.api.subscription import Subscription
 from newsgraph.api.types import Day, Event, Publisher, Tag
 from newsgraph.settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from newsgraph.api.plans import Plans
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class _Schema(strawberry.Schema):
     """
 
     preparation: Preparation
+    plans: Plans | None  # None: every operation runs through graphql-core (the reference path)
 
     def operation_type(self, text: str, operation_name: str | None) -> GraphQLOperationType | None:
         return self.preparation.operation_type(text, operation_name)
@@ -64,9 +69,13 @@ class _Schema(strawberry.Schema):
                                      operation_extensions)
 
 
-def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence[Callable[[], SchemaExtension]] = ()
-                 ) -> _Schema:
-    """The schema with our limits; `extra_extensions` (factories) run first, e.g. the server's trusted-documents check."""
+def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence[Callable[[], SchemaExtension]] = (),
+                 compiled_plans: bool = True) -> _Schema:
+    """The schema with our limits; `extra_extensions` (factories) run first, e.g. the server's trusted-documents check.
+
+    Queries run through compiled plans (newsgraph.api.plans) unless `compiled_plans` is False or
+    internals.py's switch and version check turn them off: then graphql-core executes everything.
+    """
     # The rule classes are made once per schema: the limiters define a new class per instance,
     # and validation is cached with the rules in its key, so per-request classes would always miss.
     # Our depth and alias rules, not Strawberry's limiters: theirs walk a fragment again at every
@@ -83,20 +92,19 @@ def build_schema(limits: QueryLimits = QueryLimits(), extra_extensions: Sequence
         ErrorCodes,  # codes every error, masks unexpected ones
         MutationAuth,  # mutations only with the server's token
     ]
-    # Less spent on each request (hooks.py, fastpath.py, stack.py) when internals.py's switch and version
-    # check allow; otherwise None, and the schema is Strawberry's own.
-    hooks = speed_hooks(_Schema)
-    schema = (hooks.schema_class if hooks else _Schema)(
+    schema = _Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Event, Tag, Day, Publisher],
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch}),
-        execution_context_class=hooks.execution_context_class if hooks else None,
     )
     schema.preparation = preparation
-    # plain fields resolved directly, no `is_type_of` call per object completed (fastpath.py)
-    for speed_up in hooks.after_build if hooks else ():
-        speed_up(schema)
+    schema.plans = None
+    if compiled_plans and plans_allowed():
+        from newsgraph.api.plans import Plans  # only here: it reads library internals (internals.py)
+
+        schema.plans = Plans(schema)
+        schema.execution_context_class = schema.plans.execution_class()  # read on each execution
     return schema

@@ -1,0 +1,274 @@
+"""An operation compiled into nested closures that build its response dicts directly.
+
+graphql-core's `execute` interprets the document for every object it completes: it looks up
+the field definition, builds a resolve info, coerces the arguments, wraps the resolver and
+dispatches on the return type, once per field of every object. A plan does that work once per
+operation: each field of the selection set becomes a `Step` that calls the field's reader
+(readers.py) and completes the value with a completer chosen for its return type. At run time
+a page of events costs a Python call or two per field.
+
+The semantics are graphql-core's, step for step (the differential test holds the two equal):
+fields are collected by graphql-core's own `collect_fields`/`collect_subfields` (fragments,
+type conditions, `@skip`/`@include`); arguments are coerced by its `get_argument_values`, once
+per request and field; a failed field is located (message, path, nodes) and nulls its nearest
+nullable parent, with the same messages for nulls in non-null positions and invalid leaves.
+Two things are not repeated: `is_type_of` (resolvers return the objects their annotations
+name) and a resolver returning an Exception instance (ours raise). An `Info` handed to a
+resolver is built once per request and field, so its `path` is that of the first object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLAbstractType,
+    GraphQLBoolean,
+    GraphQLError,
+    GraphQLID,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLString,
+    OperationDefinitionNode,
+    Undefined,
+    is_abstract_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+    located_error,
+)
+from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, inspect, is_iterable
+
+from newsgraph.api.plans.readers import Reader, Unsupported
+
+# A completer turns a resolved value into its response form; `path` is the value's own path.
+Complete = Callable[[Any, Any, "Run"], Any]
+# A step resolves one field of a source object and completes it; `path` is the source's path.
+Step = Callable[[Any, Any, "Run"], Any]
+
+_EXACT_LEAVES = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}  # output coercion leaves these unchanged
+
+
+class Run:
+    """One execution of a plan: the executor it runs in, its errors, and what is bound once per request."""
+
+    __slots__ = ("bound", "errors", "executor")
+
+    def __init__(self, executor: Any, bindings: int) -> None:
+        self.executor = executor
+        self.errors: list[GraphQLError] = []
+        self.bound: list[Any] = [None] * bindings
+
+    def field_error(self, error: Exception, nodes: list[Any], path: Any, non_null: bool) -> None:
+        """Locate a field's error; raise it on to the nearest nullable parent, or keep it and give null."""
+        located = located_error(error, nodes, path.as_list())
+        if non_null:
+            raise located
+        self.errors.append(located)
+
+
+class Compiler:
+    """Compiles one operation of a request's executor (its schema, fragments and variable values)."""
+
+    def __init__(self, executor: Any, readers: dict[tuple[str, str], Reader]) -> None:
+        self.executor = executor
+        self.readers = readers
+        self.bindings = 0  # how many (field, request) values a run binds: arguments, infos
+
+    def root(self, operation: OperationDefinitionNode) -> Callable[[Any, Run], dict[str, Any]]:
+        executor = self.executor
+        root_type = executor.schema.get_root_type(operation.operation)
+        if root_type is None:
+            raise Unsupported(f"no root type for {operation.operation.value}")
+        collected = collect_fields(executor.schema, executor.fragments, executor.variable_values, root_type, operation,
+                                   executor.hide_suggestions)
+        return self._fields(root_type, collected.grouped_field_set)
+
+    def _object(self, object_type: GraphQLObjectType, details: list[FieldDetails]) -> Callable[[Any, Any, Run], dict]:
+        executor = self.executor
+        collected = collect_subfields(executor.schema, executor.fragments, executor.variable_values, executor.operation,
+                                      object_type, details, executor.hide_suggestions)
+        fields = self._fields(object_type, collected.grouped_field_set)
+        return lambda source, path, run: fields(source, run, path)
+
+    def _fields(self, object_type: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]) -> Any:
+        steps = [(key, self._step(object_type, key, details)) for key, details in grouped.items()]
+
+        def fields(source: Any, run: Run, path: Any = None) -> dict[str, Any]:
+            result = {}
+            for key, step in steps:
+                result[key] = step(source, path, run)
+            return result
+
+        return fields
+
+    def _step(self, parent: GraphQLObjectType, key: str, details: list[FieldDetails]) -> Step:
+        node = details[0].node
+        name = node.name.value
+        if name == "__typename":
+            type_name = parent.name
+            return lambda _source, _path, _run: type_name
+        field_def = parent.fields.get(name)
+        reader = self.readers.get((parent.name, name))
+        if field_def is None or reader is None:
+            raise Unsupported(f"{parent.name}.{name} has no direct reader")
+        if any(detail.fragment_variable_values is not None for detail in details):
+            raise Unsupported("fragment arguments")
+        return_type = field_def.type
+        nodes = [detail.node for detail in details]
+        non_null = is_non_null_type(return_type)
+        complete = self._completer(return_type, details, f"{parent.name}.{name}")
+        composite = not is_leaf_type(_named(return_type))
+        read = self._read(reader, field_def, node, details[0], parent)
+
+        if composite:
+            def composite_step(source: Any, path: Any, run: Run) -> Any:
+                own = Path(path, key, parent.name)
+                try:
+                    return complete(read(source, run, own), own, run)
+                except Exception as error:  # noqa: BLE001 - every field error is located, as graphql-core does
+                    return run.field_error(error, nodes, own, non_null)
+
+            return composite_step
+
+        def leaf_step(source: Any, path: Any, run: Run) -> Any:
+            try:
+                return complete(read(source, run, path), path, run)
+            except Exception as error:  # noqa: BLE001 - every field error is located, as graphql-core does
+                return run.field_error(error, nodes, Path(path, key, parent.name), non_null)
+
+        return leaf_step
+
+    def _read(self, reader: Reader, field_def: Any, node: Any, first: FieldDetails, parent: GraphQLObjectType) -> Any:
+        """`read(source, run, path)`: the field's resolved value, its arguments bound once per run."""
+        plain = reader.plain
+        if plain is not None and not node.arguments:
+            return lambda source, _run, _path: plain(source)
+        slot = self.bindings
+        self.bindings += 1
+        read = reader.read
+        nodes = [first.node]
+
+        def bind(run: Run, path: Any) -> dict[str, Any]:
+            executor = run.executor
+            arguments = (get_argument_values(field_def, first.node, executor.variable_values,
+                                             first.fragment_variable_values, executor.hide_suggestions)
+                         if field_def.args or first.node.arguments else {})
+
+            def raw_info() -> GraphQLResolveInfo:
+                return run.executor.build_resolve_info(field_def, nodes, parent, path)
+
+            kwargs = reader.bind(arguments, raw_info)
+            run.bound[slot] = kwargs
+            return kwargs
+
+        def read_bound(source: Any, run: Run, path: Any) -> Any:
+            kwargs = run.bound[slot]
+            return read(source, kwargs if kwargs is not None else bind(run, path))
+
+        return read_bound
+
+    def _completer(self, return_type: GraphQLOutputType, details: list[FieldDetails], field: str) -> Complete:
+        if isinstance(return_type, GraphQLNonNull):
+            inner = self._completer(return_type.of_type, details, field)
+            message = f"Cannot return null for non-nullable field {field}."
+
+            def non_null(value: Any, path: Any, run: Run) -> Any:
+                completed = inner(value, path, run)
+                if completed is None:
+                    raise TypeError(message)
+                return completed
+
+            return non_null
+        if is_list_type(return_type):
+            return self._list(return_type, details, field)  # type: ignore[arg-type]
+        if is_leaf_type(return_type):
+            return _leaf(return_type)
+        if is_abstract_type(return_type):
+            return self._abstract(return_type, details, field)  # type: ignore[arg-type]
+        if is_object_type(return_type):
+            fields = self._object(return_type, details)  # type: ignore[arg-type]
+
+            def object_value(value: Any, path: Any, run: Run) -> Any:
+                return None if value is None or value is Undefined else fields(value, path, run)
+
+            return object_value
+        raise Unsupported(f"output type {return_type}")  # pragma: no cover - every output type is handled above
+
+    def _list(self, list_type: GraphQLList, details: list[FieldDetails], field: str) -> Complete:
+        item_type = list_type.of_type
+        item = self._completer(item_type, details, field)
+        item_non_null = is_non_null_type(item_type)
+        nodes = [detail.node for detail in details]
+        composite = not is_leaf_type(_named(item_type))
+        not_iterable = f"Expected Iterable, but did not find one for field '{field}'."
+
+        def list_value(value: Any, path: Any, run: Run) -> Any:
+            if value is None or value is Undefined:
+                return None
+            if not is_iterable(value):
+                raise GraphQLError(not_iterable)
+            completed = []
+            append = completed.append
+            for index, each in enumerate(value):
+                each_path = Path(path, index, None) if composite else None
+                try:
+                    append(item(each, each_path, run))
+                except Exception as error:  # noqa: BLE001 - located at the item, as graphql-core does
+                    append(run.field_error(error, nodes, each_path or Path(path, index, None), item_non_null))
+            return completed
+
+        return list_value
+
+    def _abstract(self, abstract: GraphQLAbstractType, details: list[FieldDetails], field: str) -> Complete:
+        """The value's runtime type told by the type's `resolve_type`, then that type's compiled fields."""
+        schema = self.executor.schema
+        resolve_type = abstract.resolve_type or self.executor.type_resolver
+        by_type = {possible.name: self._object(possible, details) for possible in schema.get_possible_types(abstract)}
+        parent = schema.get_type(field.split(".", 1)[0])
+        field_def = parent.fields[field.split(".", 1)[1]]
+        nodes = [detail.node for detail in details]
+
+        def abstract_value(value: Any, path: Any, run: Run) -> Any:
+            if value is None or value is Undefined:
+                return None
+            info = run.executor.build_resolve_info(field_def, nodes, parent, path)
+            name = resolve_type(value, info, abstract)
+            fields = by_type.get(name) if isinstance(name, str) else None
+            if fields is None:  # graphql-core's error for what it resolved to
+                run.executor.ensure_valid_runtime_type(name, abstract, details, info, value)
+                raise GraphQLError(f"Runtime Object type '{name}' is not a possible type for '{abstract}'.", nodes)
+            return fields(value, path, run)
+
+        return abstract_value
+
+
+def _leaf(leaf_type: Any) -> Complete:
+    exact = _EXACT_LEAVES.get(leaf_type)
+    coerce = leaf_type.coerce_output_value
+
+    def leaf_value(value: Any, _path: Any, _run: Run) -> Any:
+        if value is None or value is Undefined:
+            return None
+        if type(value) is exact:
+            return value
+        coerced = coerce(value)
+        if coerced is Undefined or coerced is None:
+            raise TypeError(f"Expected `{inspect(leaf_type)}.coerce_output_value({inspect(value)})` to return"
+                            f" non-nullable value, returned: {inspect(coerced)}")
+        return coerced
+
+    return leaf_value
+
+
+def _named(output_type: Any) -> Any:
+    while isinstance(output_type, (GraphQLNonNull, GraphQLList)):
+        output_type = output_type.of_type
+    return output_type
