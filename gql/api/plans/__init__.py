@@ -5,6 +5,6 @@ steps, plans.py caches plans and runs them inside graphql-core's executor, falli
 graphql-core's own execution for what plans do not cover.
 """
 
-from newsgraph.api.plans.plans import Plans, PlannedExecution
+from newsgraph.api.plans.plans import PlannedExecution, Plans
 
 __all__ = ["PlannedExecution", "Plans"]
