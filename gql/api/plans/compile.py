@@ -52,8 +52,26 @@ from newsgraph.api.plans.readers import Reader, Unsupported
 Complete = Callable[[Any, Any, "Run"], Any]
 # A step resolves one field of a source object and completes it; `path` is the source's path.
 Step = Callable[[Any, Any, "Run"], Any]
+# Paths are chains of tuples, (parent path, key) with None at the root: cheaper to make than
+# graphql-core's `Path`, which is built from one only where a resolve info or an error needs it.
 
 _EXACT_LEAVES = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}  # output coercion leaves these unchanged
+
+
+def path_list(path: Any) -> list[str | int]:
+    keys: list[str | int] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
+
+
+def graphql_path(path: Any) -> Path | None:
+    built = None
+    for key in path_list(path):
+        built = Path(built, key, None)
+    return built
 
 
 class Run:
@@ -68,7 +86,7 @@ class Run:
 
     def field_error(self, error: Exception, nodes: list[Any], path: Any, non_null: bool) -> None:
         """Locate a field's error; raise it on to the nearest nullable parent, or keep it and give null."""
-        located = located_error(error, nodes, path.as_list())
+        located = located_error(error, nodes, path_list(path))
         if non_null:
             raise located
         self.errors.append(located)
@@ -82,7 +100,7 @@ class Compiler:
         self.readers = readers
         self.bindings = 0  # how many (field, request) values a run binds: arguments, infos
 
-    def root(self, operation: OperationDefinitionNode) -> Callable[[Any, Run], dict[str, Any]]:
+    def root(self, operation: OperationDefinitionNode) -> Callable[[Any, Any, Run], dict[str, Any]]:
         executor = self.executor
         root_type = executor.schema.get_root_type(operation.operation)
         if root_type is None:
@@ -95,13 +113,12 @@ class Compiler:
         executor = self.executor
         collected = collect_subfields(executor.schema, executor.fragments, executor.variable_values, executor.operation,
                                       object_type, details, executor.hide_suggestions)
-        fields = self._fields(object_type, collected.grouped_field_set)
-        return lambda source, path, run: fields(source, run, path)
+        return self._fields(object_type, collected.grouped_field_set)
 
     def _fields(self, object_type: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]) -> Any:
         steps = [(key, self._step(object_type, key, details)) for key, details in grouped.items()]
 
-        def fields(source: Any, run: Run, path: Any = None) -> dict[str, Any]:
+        def fields(source: Any, path: Any, run: Run) -> dict[str, Any]:
             result = {}
             for key, step in steps:
                 result[key] = step(source, path, run)
@@ -125,32 +142,52 @@ class Compiler:
         nodes = [detail.node for detail in details]
         non_null = is_non_null_type(return_type)
         complete = self._completer(return_type, details, f"{parent.name}.{name}")
-        composite = not is_leaf_type(_named(return_type))
-        read = self._read(reader, field_def, node, details[0], parent)
+        plain = reader.plain if not node.arguments else None
+        if is_leaf_type(_named(return_type)):
+            exact = _EXACT_LEAVES.get(_named(return_type))
+            if plain is not None:
 
-        if composite:
-            def composite_step(source: Any, path: Any, run: Run) -> Any:
-                own = Path(path, key, parent.name)
+                def plain_leaf_step(source: Any, path: Any, run: Run) -> Any:
+                    try:
+                        value = plain(source)
+                        return value if type(value) is exact else complete(value, path, run)
+                    except Exception as error:  # noqa: BLE001 - every field error is located, as graphql-core does
+                        return run.field_error(error, nodes, (path, key), non_null)
+
+                return plain_leaf_step
+            read = self._bound_read(reader, field_def, details[0], parent)
+
+            def leaf_step(source: Any, path: Any, run: Run) -> Any:
                 try:
-                    return complete(read(source, run, own), own, run)
+                    value = read(source, run, (path, key))
+                    return value if type(value) is exact else complete(value, path, run)
+                except Exception as error:  # noqa: BLE001 - every field error is located, as graphql-core does
+                    return run.field_error(error, nodes, (path, key), non_null)
+
+            return leaf_step
+        if plain is not None:
+
+            def plain_composite_step(source: Any, path: Any, run: Run) -> Any:
+                own = (path, key)
+                try:
+                    return complete(plain(source), own, run)
                 except Exception as error:  # noqa: BLE001 - every field error is located, as graphql-core does
                     return run.field_error(error, nodes, own, non_null)
 
-            return composite_step
+            return plain_composite_step
+        read = self._bound_read(reader, field_def, details[0], parent)
 
-        def leaf_step(source: Any, path: Any, run: Run) -> Any:
+        def composite_step(source: Any, path: Any, run: Run) -> Any:
+            own = (path, key)
             try:
-                return complete(read(source, run, path), path, run)
+                return complete(read(source, run, own), own, run)
             except Exception as error:  # noqa: BLE001 - every field error is located, as graphql-core does
-                return run.field_error(error, nodes, Path(path, key, parent.name), non_null)
+                return run.field_error(error, nodes, own, non_null)
 
-        return leaf_step
+        return composite_step
 
-    def _read(self, reader: Reader, field_def: Any, node: Any, first: FieldDetails, parent: GraphQLObjectType) -> Any:
-        """`read(source, run, path)`: the field's resolved value, its arguments bound once per run."""
-        plain = reader.plain
-        if plain is not None and not node.arguments:
-            return lambda source, _run, _path: plain(source)
+    def _bound_read(self, reader: Reader, field_def: Any, first: FieldDetails, parent: GraphQLObjectType) -> Any:
+        """`read(source, run, path)`: the field's value, its arguments and `Info` bound once per run."""
         slot = self.bindings
         self.bindings += 1
         read = reader.read
@@ -163,7 +200,7 @@ class Compiler:
                          if field_def.args or first.node.arguments else {})
 
             def raw_info() -> GraphQLResolveInfo:
-                return run.executor.build_resolve_info(field_def, nodes, parent, path)
+                return executor.build_resolve_info(field_def, nodes, parent, graphql_path(path))
 
             kwargs = reader.bind(arguments, raw_info)
             run.bound[slot] = kwargs
@@ -176,70 +213,70 @@ class Compiler:
         return read_bound
 
     def _completer(self, return_type: GraphQLOutputType, details: list[FieldDetails], field: str) -> Complete:
+        """The completer of a value of `return_type`; a non-null type's raises graphql-core's error for a null."""
+        null_error = None
         if isinstance(return_type, GraphQLNonNull):
-            inner = self._completer(return_type.of_type, details, field)
-            message = f"Cannot return null for non-nullable field {field}."
-
-            def non_null(value: Any, path: Any, run: Run) -> Any:
-                completed = inner(value, path, run)
-                if completed is None:
-                    raise TypeError(message)
-                return completed
-
-            return non_null
+            null_error = f"Cannot return null for non-nullable field {field}."
+            return_type = return_type.of_type
         if is_list_type(return_type):
-            return self._list(return_type, details, field)  # type: ignore[arg-type]
+            return self._list(return_type, details, field, null_error)  # type: ignore[arg-type]
         if is_leaf_type(return_type):
-            return _leaf(return_type)
+            return _leaf(return_type, null_error)
         if is_abstract_type(return_type):
-            return self._abstract(return_type, details, field)  # type: ignore[arg-type]
+            return self._abstract(return_type, details, field, null_error)  # type: ignore[arg-type]
         if is_object_type(return_type):
             fields = self._object(return_type, details)  # type: ignore[arg-type]
 
             def object_value(value: Any, path: Any, run: Run) -> Any:
-                return None if value is None or value is Undefined else fields(value, path, run)
+                if value is None or value is Undefined:
+                    return _null(null_error)
+                return fields(value, path, run)
 
             return object_value
         raise Unsupported(f"output type {return_type}")  # pragma: no cover - every output type is handled above
 
-    def _list(self, list_type: GraphQLList, details: list[FieldDetails], field: str) -> Complete:
+    def _list(self, list_type: GraphQLList, details: list[FieldDetails], field: str, null_error: str | None) -> Complete:
         item_type = list_type.of_type
         item = self._completer(item_type, details, field)
         item_non_null = is_non_null_type(item_type)
         nodes = [detail.node for detail in details]
-        composite = not is_leaf_type(_named(item_type))
+        exact = _EXACT_LEAVES.get(item_type.of_type if item_non_null else item_type)
         not_iterable = f"Expected Iterable, but did not find one for field '{field}'."
 
         def list_value(value: Any, path: Any, run: Run) -> Any:
             if value is None or value is Undefined:
-                return None
-            if not is_iterable(value):
+                return _null(null_error)
+            if type(value) is not list and not is_iterable(value):
                 raise GraphQLError(not_iterable)
             completed = []
             append = completed.append
             for index, each in enumerate(value):
-                each_path = Path(path, index, None) if composite else None
+                if type(each) is exact:
+                    append(each)
+                    continue
                 try:
-                    append(item(each, each_path, run))
+                    append(item(each, (path, index), run))
                 except Exception as error:  # noqa: BLE001 - located at the item, as graphql-core does
-                    append(run.field_error(error, nodes, each_path or Path(path, index, None), item_non_null))
+                    append(run.field_error(error, nodes, (path, index), item_non_null))
             return completed
 
         return list_value
 
-    def _abstract(self, abstract: GraphQLAbstractType, details: list[FieldDetails], field: str) -> Complete:
+    def _abstract(self, abstract: GraphQLAbstractType, details: list[FieldDetails], field: str,
+                  null_error: str | None) -> Complete:
         """The value's runtime type told by the type's `resolve_type`, then that type's compiled fields."""
         schema = self.executor.schema
         resolve_type = abstract.resolve_type or self.executor.type_resolver
         by_type = {possible.name: self._object(possible, details) for possible in schema.get_possible_types(abstract)}
-        parent = schema.get_type(field.split(".", 1)[0])
-        field_def = parent.fields[field.split(".", 1)[1]]
+        parent_name, field_name = field.split(".", 1)
+        parent = schema.get_type(parent_name)
+        field_def = parent.fields[field_name]
         nodes = [detail.node for detail in details]
 
         def abstract_value(value: Any, path: Any, run: Run) -> Any:
             if value is None or value is Undefined:
-                return None
-            info = run.executor.build_resolve_info(field_def, nodes, parent, path)
+                return _null(null_error)
+            info = run.executor.build_resolve_info(field_def, nodes, parent, graphql_path(path))
             name = resolve_type(value, info, abstract)
             fields = by_type.get(name) if isinstance(name, str) else None
             if fields is None:  # graphql-core's error for what it resolved to
@@ -250,13 +287,18 @@ class Compiler:
         return abstract_value
 
 
-def _leaf(leaf_type: Any) -> Complete:
+def _null(null_error: str | None) -> None:
+    if null_error is not None:
+        raise TypeError(null_error)
+
+
+def _leaf(leaf_type: Any, null_error: str | None) -> Complete:
     exact = _EXACT_LEAVES.get(leaf_type)
     coerce = leaf_type.coerce_output_value
 
     def leaf_value(value: Any, _path: Any, _run: Run) -> Any:
         if value is None or value is Undefined:
-            return None
+            return _null(null_error)
         if type(value) is exact:
             return value
         coerced = coerce(value)

@@ -45,7 +45,7 @@ class Plan:
     def run(self, executor: Any) -> ExecutionResult:
         run = Run(executor, self.bindings)
         try:
-            data = self.fields(executor.root_value, run)
+            data = self.fields(executor.root_value, None, run)
         except GraphQLError as error:  # a null in a non-null root field: no data at all, as graphql-core answers
             run.errors.append(error)
             data = None
