@@ -29,8 +29,8 @@ from newsgraph.api.plans.readers import Reader, Unsupported, readers_of
 
 log = logging.getLogger("newsgraph")
 
-MAX_PLANS = 2_000
-MAX_PLANNED_CHARS = 8_000_000  # the document texts the cached plans were compiled from, summed
+MAX_PLANS = 256  # documents, as the parse and validation caches (prepare.py) keep
+MAX_PLANNED_CHARS = 2_000_000  # the texts of those documents, summed: a plan holds its parsed document
 MAX_PLANS_PER_DOCUMENT = 16  # combinations of @skip/@include values kept for one document
 
 
