@@ -84,7 +84,7 @@ class Run:
         self.errors: list[GraphQLError] = []
         self.bound: list[Any] = [None] * bindings
 
-    def field_error(self, error: Exception, nodes: list[Any], path: Any, non_null: bool) -> None:
+    def field_error(self, error: Exception, nodes: list[Any], path: Any, non_null: bool) -> Any:
         """Locate a field's error; raise it on to the nearest nullable parent, or keep it and give null."""
         located = located_error(error, nodes, path_list(path))
         if non_null:
@@ -105,14 +105,20 @@ class Compiler:
         root_type = executor.schema.get_root_type(operation.operation)
         if root_type is None:
             raise Unsupported(f"no root type for {operation.operation.value}")
-        collected = collect_fields(executor.schema, executor.fragments, executor.variable_values, root_type, operation,
-                                   executor.hide_suggestions)
+        try:
+            collected = collect_fields(executor.schema, executor.fragments, executor.variable_values, root_type,
+                                       operation, executor.hide_suggestions)
+        except GraphQLError as error:  # e.g. a null for @include's `if`: the operation fails, as in graphql-core
+            return _raising(error)
         return self._fields(root_type, collected.grouped_field_set)
 
     def _object(self, object_type: GraphQLObjectType, details: list[FieldDetails]) -> Callable[[Any, Any, Run], dict]:
         executor = self.executor
-        collected = collect_subfields(executor.schema, executor.fragments, executor.variable_values, executor.operation,
-                                      object_type, details, executor.hide_suggestions)
+        try:
+            collected = collect_subfields(executor.schema, executor.fragments, executor.variable_values,
+                                          executor.operation, object_type, details, executor.hide_suggestions)
+        except GraphQLError as error:  # graphql-core meets it completing the object: a field error there
+            return _raising(error)
         return self._fields(object_type, collected.grouped_field_set)
 
     def _fields(self, object_type: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]) -> Any:
@@ -219,13 +225,13 @@ class Compiler:
             null_error = f"Cannot return null for non-nullable field {field}."
             return_type = return_type.of_type
         if is_list_type(return_type):
-            return self._list(return_type, details, field, null_error)  # type: ignore[arg-type]
+            return self._list(return_type, details, field, null_error)
         if is_leaf_type(return_type):
             return _leaf(return_type, null_error)
         if is_abstract_type(return_type):
-            return self._abstract(return_type, details, field, null_error)  # type: ignore[arg-type]
+            return self._abstract(return_type, details, field, null_error)
         if is_object_type(return_type):
-            fields = self._object(return_type, details)  # type: ignore[arg-type]
+            fields = self._object(return_type, details)
 
             def object_value(value: Any, path: Any, run: Run) -> Any:
                 if value is None or value is Undefined:
@@ -248,7 +254,7 @@ class Compiler:
                 return _null(null_error)
             if type(value) is not list and not is_iterable(value):
                 raise GraphQLError(not_iterable)
-            completed = []
+            completed: list[Any] = []
             append = completed.append
             for index, each in enumerate(value):
                 if type(each) is exact:
@@ -285,6 +291,16 @@ class Compiler:
             return fields(value, path, run)
 
         return abstract_value
+
+
+def _raising(error: GraphQLError) -> Callable[[Any, Any, Run], Any]:
+    """Fields that fail with `error` each time they are completed (a fresh copy each time, as graphql-core makes)."""
+
+    def fail(_source: Any, _path: Any, _run: Run) -> Any:
+        raise GraphQLError(error.message, error.nodes, error.source, error.positions, error.path, error.original_error,
+                           error.extensions)
+
+    return fail
 
 
 def _null(null_error: str | None) -> None:
