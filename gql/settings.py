@@ -48,7 +48,7 @@ class Settings:
 
     db: Path = _setting(Path("data/newsgraph.json"), "The store file.", commands=EVERY_COMMAND, path="file")
     data: Path = _setting(Path("data/news"), "Archive directory loaded first when the store is missing or older "
-                          "than it; watched with --watch.", path="dir")
+                          "than it; watched with --watch.", commands=("serve", "doctor"), path="dir")
     host: str = _setting("127.0.0.1", "Address to listen on.")
     port: int = _setting(8000, "Port to listen on (0: any free port).", minimum=0, maximum=65535)
     workers: int = _setting(1, "Server processes, each with its own socket on Linux (the kernel spreads "
@@ -84,6 +84,11 @@ class Settings:
                                         "SERVER_BUSY with Retry-After.", minimum=1)
     max_response_bytes: int = _setting(8_000_000, "Larger answers are replaced by a RESPONSE_TOO_LARGE error.",
                                        minimum=1)
+    response_cache: bool = _setting(True, "Answer a repeated query (same document, variables, operation name and "
+                                    "media type, on the same archive) from memory; --no-response-cache: execute "
+                                    "every request (for measuring and debugging).")
+    response_cache_bytes: int = _setting(64 * 1024 * 1024, "Bytes of answers (and their keys) the response cache "
+                                         "keeps per worker; least recently used out first.", minimum=1)
     max_file_bytes: int = _setting(1_000_000, "Larger files are rejected before they are read.", commands=("load",),
                                    minimum=1)
     max_items: int = _setting(100, "Most items a Source or Related section may hold.", commands=("load",), minimum=1)

@@ -68,6 +68,7 @@ class Explorer:
         self.page = page
         self.base = base
         self.graphql: list[dict[str, Any]] = []  # bodies of POST /graphql, in order
+        self.trending: list[dict[str, Any]] = []  # ... but the timeline's trending panel's, its own request
         self.other_requests: list[str] = []  # same-origin requests that are not a static file or a POST /graphql
         self.offsite: list[str] = []  # requests to anywhere else (blocked)
         self.page_errors: list[str] = []
@@ -81,7 +82,8 @@ class Explorer:
             return
         path = request.url[len(self.base):]
         if path == "/graphql" and request.method == "POST":
-            self.graphql.append(json.loads(request.post_data or "{}"))
+            body = json.loads(request.post_data or "{}")
+            (self.trending if "trendingTags(" in body.get("query", "") else self.graphql).append(body)
         elif request.method != "GET" or path.split("#")[0].split("?")[0] not in {"/", "/app.js", "/style.css", "/favicon.svg"}:
             self.other_requests.append(f"{request.method} {path}")
 
@@ -320,7 +322,9 @@ def test_keyboard_landmarks_and_focus(explorer: Explorer) -> None:
     page.keyboard.press("Enter")
     assert explorer.focused_tag() == "H1"
 
-    # Tab order then follows the page: the first link after the heading is the first day's heading link.
+    # Tab order then follows the page: the timeline's feed link under the heading, then the first day's heading link.
+    page.keyboard.press("Tab")
+    assert explorer.focused_text() == "Atom feed"
     page.keyboard.press("Tab")
     assert explorer.focused_text() == "Tuesday, 15 September 2015"
     ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")

@@ -6,6 +6,7 @@ the same schema (plans off); tests/test_plans_differential.py does that for thou
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from newsgraph.api.internals import why_off
 from newsgraph.archive import Archive
 from newsgraph.store import EventStore
 from tests.api_listings import EVERYTHING
+from tests.drivers import ApiClient
 
 pytestmark = pytest.mark.skipif(why_off() is not None, reason=f"compiled plans off: {why_off()}")
 
@@ -117,3 +119,13 @@ def test_nodes_of_every_type_resolve_through_the_interface(context: dict[str, An
 def test_errors_are_located_and_propagate_as_graphql_core_does(context: dict[str, Any], query: str) -> None:
     ours, reference, _stats = _both(query, context)
     assert ours == reference and ours[1] and all(error["path"] and error["extensions"]["code"] for error in ours[1])
+
+
+def test_healthz_counts_what_plans_answered_and_what_fell_back(api: ApiClient) -> None:
+    before = api.request("GET", "/healthz").json()["engine"]
+    fresh = f"a{uuid.uuid4().hex}"  # an alias no request sent before: executed, not answered from the response cache
+    for query in (f"{{ {fresh}: stats {{ events }} }}", f"{{ {fresh}: __schema {{ queryType {{ name }} }} }}"):
+        assert "errors" not in api.request("POST", "/graphql", json={"query": query}).json()
+    after = api.request("GET", "/healthz").json()["engine"]
+    assert after["compiledPlans"] is True
+    assert (after["compiled"] - before["compiled"], after["fallbacks"] - before["fallbacks"]) == (1, 1)

@@ -2,7 +2,9 @@
 
 What other rooms may use: the schema and its limits; the context's keys and what the
 server puts under them (a writer, the change feed, the caller's write access); the error
-codes a server needs to tell refusals apart; the bounded cache.
+codes a server needs to tell refusals apart; the bounded cache; and, for the server's Atom
+feeds, a listing's selection (`select`, `Criteria`, `UserInputError` for a text it refuses)
+and the summary HTML.
 """
 
 from newsgraph.api.auth import FORBIDDEN, GRANTED, UNAUTHENTICATED, WriteAccess
@@ -13,10 +15,13 @@ from newsgraph.api.errors import (
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     OPERATION_RESOLUTION_FAILURE,
+    UserInputError,
 )
 from newsgraph.api.limits import REQUEST_DEADLINE
 from newsgraph.api.mutation import STORE_UNAVAILABLE, WATCHED_FILE
 from newsgraph.api.schema import QueryLimits, build_schema
+from newsgraph.api.selection import Criteria, select
+from newsgraph.api.summary_cache import summary_html
 
 __all__ = [
     "ACCESS",
@@ -35,10 +40,14 @@ __all__ = [
     "WRITES",
     "BoundedCache",
     "Changes",
+    "Criteria",
     "ImportOutcome",
     "QueryLimits",
+    "UserInputError",
     "WriteAccess",
     "WriteFailed",
     "Writes",
     "build_schema",
+    "select",
+    "summary_html",
 ]

@@ -27,6 +27,11 @@ class BoundedCache(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._values)
 
+    @property
+    def held(self) -> int:
+        """The summed size of the values kept."""
+        return self._held
+
     def get(self, key: K) -> V | None:
         with self._lock:
             value = self._values.get(key)

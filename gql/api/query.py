@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from newsgraph.api import calendar_fields, health_fields
 from newsgraph.api.connections import After, Before, Connection, First, Last, page_request, sorted_connection
 from newsgraph.api.context import archive_of
 from newsgraph.api.errors import UserInputError
@@ -156,6 +157,13 @@ class Query:
         span = archive.date_range(from_, to)
         return [Day(date=date) for date in dict.fromkeys(archive.dates[span.start:span.stop])]
 
+    on_this_day: Connection[Event] = strawberry.field(
+        resolver=calendar_fields.on_this_day, description=calendar_fields.ON_THIS_DAY
+    )
+    trending_tags: list[calendar_fields.TrendingTag] = strawberry.field(
+        resolver=calendar_fields.trending_tags, description=calendar_fields.TRENDING
+    )
+
     @strawberry.field(description="One publisher by domain or name; null when none matches.")
     def publisher(
         self, info: Info, name: Annotated[str, strawberry.argument(description="Domain (bbc.co.uk) or name (BBC).")],
@@ -191,6 +199,8 @@ class Query:
             date_to=archive.dates[-1] if archive.dates else None,
             unresolved_related_links=archive.unresolved_links(),
         )
+
+    health: health_fields.Health = strawberry.field(resolver=health_fields.health, description=health_fields.HEALTH)
 
     @strawberry.field(description="Any object by its global id; null when it no longer exists.")
     def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")]) -> Node | None:  # noqa: A002

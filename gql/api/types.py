@@ -13,7 +13,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -37,11 +37,14 @@ from newsgraph.api.ids import to_global_id
 from newsgraph.api.limits import check_deadline
 from newsgraph.api.selection import Criteria, Order, Selection, ordered, select
 from newsgraph.api.summary_cache import summary_html
-from newsgraph.archive import Archive, highlight, publisher_domain
+from newsgraph.archive import MAX_QUERY_TERMS, MAX_THREAD_EVENTS, TAG_WEIGHT, Archive, highlight, publisher_domain
 from newsgraph.archive import Publisher as ArchivePublisher
 from newsgraph.archive import Tag as ArchiveTag
 from newsgraph.parse import Event as ArchiveEvent
 from newsgraph.parse import RelatedItem, slugify
+
+if TYPE_CHECKING:  # they name `Event` in turn: `Event.thread` and `Event.similar` name them lazily
+    from newsgraph.api.story_types import SimilarEvent, Thread
 
 EventOrder = strawberry.enum(
     Order,
@@ -171,6 +174,22 @@ class RelatedEvent:
         return Event(record=archive.events[self.target], archive=archive) if self.target else None
 
 
+_STORY_THREAD = (
+    "The story this event belongs to, through time: the events reachable from it by related links in either "
+    "direction (its own links and the links pointing at it), breadth-first, following only links whose context "
+    "shares a tag with this event's own tags. It includes this event; an event without tags is its thread alone. "
+    f"At most {MAX_THREAD_EVENTS} events: when a hop reaches more than there is room for, those nearest in time "
+    "to this event are kept and `truncated` is true."
+)
+_STORY_SIMILAR = (
+    f"Events most like this one, best first (equal scores by path): `score` = text + {TAG_WEIGHT:g} × tags. "
+    f"Text: the BM25 weights, in the other event, of this event's {MAX_QUERY_TERMS} most distinctive headline and "
+    "summary words (by tf-idf; words in more than half the events left out), divided by the same sum for this "
+    "event and capped at 1. Tags: shared tags ÷ the tags of either (Jaccard). This event and the events its "
+    "related links point at are left out."
+)
+
+
 @strawberry.type(description="One news event of the archive.")
 class Event(Node):
     record: strawberry.Private[ArchiveEvent]
@@ -234,6 +253,20 @@ class Event(Node):
         check_deadline()  # a list: where a query past its time limit stops, as in `archive_of`
         tags = self.archive.tags
         return [tags[key] for key in self.archive.event_tags.get(self.record.path, ())]
+
+    @strawberry.field(description=_STORY_THREAD)
+    def thread(self) -> Annotated[Thread, strawberry.lazy("newsgraph.api.story_types")]:
+        from newsgraph.api.story_types import thread
+
+        return thread(self)
+
+    @strawberry.field(description=_STORY_SIMILAR)
+    def similar(
+        self, first: Annotated[int, strawberry.argument(description="How many (at most 100).")] = 10
+    ) -> list[Annotated[SimilarEvent, strawberry.lazy("newsgraph.api.story_types")]]:
+        from newsgraph.api.story_types import similar
+
+        return similar(self, first)
 
 
 @strawberry.type(description="How often another tag appears on the same events.")
@@ -380,6 +413,10 @@ class Stats:
     date_from: dt.date | None = strawberry.field(description="Date of the oldest event.")
     date_to: dt.date | None = strawberry.field(description="Date of the newest event.")
     unresolved_related_links: int = strawberry.field(description="Related links whose target is not in the archive.")
+
+    @strawberry.field(description="Findings of the archive doctor over the archive (`health.totalCount`).")
+    def health_findings(self, info: Info) -> int:
+        return len(archive_of(info).health.findings)
 
 
 def _bounded(value: int, name: str, maximum: int = 100) -> int:

@@ -12,8 +12,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from urllib.parse import urlsplit
 
+from newsgraph.archive.doctor import Health, archive_health, is_placed
 from newsgraph.archive.links import resolve_misses
 from newsgraph.archive.search import SearchDocument, SearchIndex
 from newsgraph.collector import collector_paused
@@ -97,10 +99,18 @@ class Archive:
 
     @classmethod
     def from_documents(cls, documents: Iterable[Document]) -> Archive:
+        documents = documents if isinstance(documents, list) else list(documents)
         with collector_paused():
-            return cls([document_to_event(document) for document in documents])
+            archive = cls([document_to_event(document) for document in documents])
+        archive.misplaced_files = {  # the doctor's path-mismatch: files not at their canonical path, as loaded
+            document["path"]: file for document in documents
+            if (file := document.get("file")) and not is_placed(file, document["path"])
+        }
+        return archive
 
     # -- building -----------------------------------------------------------------------
+    misplaced_files: dict[str, str] = {}  # canonical path → where its file was, when not there (from_documents)
+
     def _build(self, events: Iterable[Event]) -> None:
         ordered = sorted(events, key=lambda event: (event.date, event.path))
         self.events: dict[str, Event] = {event.path: event for event in ordered}
@@ -110,6 +120,7 @@ class Archive:
         self.day_paths: dict[dt.date, list[str]] = defaultdict(list)
         for event in ordered:
             self.day_paths[event.date].append(event.path)
+        self.month_days: dict[tuple[int, int], Positions] = self._month_days()  # onThisDay: (month, day) → positions
         by_path = self.events
         misses = resolve_misses(  # exact paths are dict hits; only the rest take the same-day rule
             (item.path for event in ordered for item in event.related if item.path not in by_path), self.day_paths
@@ -126,6 +137,23 @@ class Archive:
         self._positions: dict[tuple[str, object], Positions] = {}  # listing scope → its positions, made once
         for key, tag in self.tags.items():  # tag pages are the commonest listing: made now, not by the first reader
             self._scope_positions("tag", key, tag.event_paths)
+
+    def _month_days(self) -> dict[tuple[int, int], Positions]:
+        """Archive positions of each (month, day) over every year, ascending: one step per distinct date.
+
+        `day_paths` holds the dates ascending, each date one run of archive order as long as its list,
+        so the runs are cut by a running count, without a step per event in Python. The numbers are
+        `rank`'s own int objects when paths are distinct (as from a store), so the index adds no ints.
+        """
+        count = len(self.ascending)
+        numbers: Sequence[int] = list(self.rank.values()) if len(self.rank) == count else range(count)
+        runs: dict[tuple[int, int], list[Sequence[int]]] = defaultdict(list)
+        start = 0
+        for date, paths in self.day_paths.items():
+            stop = start + len(paths)
+            runs[date.month, date.day].append(numbers[start:stop])
+            start = stop
+        return {key: Positions(chain.from_iterable(parts)) for key, parts in runs.items()}
 
     def _inbound(self) -> dict[str, list[str]]:
         inbound: dict[str, list[str]] = defaultdict(list)
@@ -234,6 +262,12 @@ class Archive:
                 for event in (self.events[path] for path in self.ascending)
             )
 
+    @cached_property
+    def health(self) -> Health:
+        """The doctor's findings on this archive (newsgraph.archive.doctor): made on first use, then kept."""
+        with collector_paused(freeze=True):
+            return archive_health(self)
+
     # -- listing scopes as ascending positions (a tag's with the archive; others on first use, then kept) --
     def tag_positions(self, name: str) -> Positions:
         """Archive positions of a tag's events (any spelling of the tag), ascending."""
@@ -253,6 +287,10 @@ class Archive:
         """Archive positions of the events linking to `path`, ascending."""
         sources = self.related_by.get(path)
         return self._scope_positions("related_by", path, sources) if sources else _NO_POSITIONS
+
+    def month_day_positions(self, month: int, day: int) -> Positions:
+        """Archive positions of the events dated on this month and day of any year, ascending."""
+        return self.month_days.get((month, day), _NO_POSITIONS)
 
     def day_positions(self, date: dt.date) -> range:
         """Archive positions of the day's events: a day is one run of archive order."""

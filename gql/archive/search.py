@@ -220,6 +220,20 @@ class SearchIndex:
                 self._cached_matches -= len(dropped.scores)
         return found
 
+    def document_frequency(self, word: str) -> int:
+        """How many documents hold a folded word."""
+        posting = self._postings.get(word)
+        return 0 if posting is None else len(posting)
+
+    def term_weights(self, word: str) -> tuple[Sequence[int], Sequence[float]]:
+        """A folded word's documents (numbers ascending) and its BM25 term weight in each, as a search for it
+        adds them (without the headline bonus); empty when no document holds it. For scoring outside a query
+        (newsgraph.archive.similar)."""
+        posting = self._postings.get(word)
+        if posting is None:
+            return (), ()
+        return posting.numbers, posting.weights(len(self.documents), self.norms)
+
     def best_first(self, matches: Matches) -> Sequence[int]:
         """The matches best first, ties by key: sorted on first use and kept with them."""
         if matches.best_first is None:

@@ -1,4 +1,4 @@
-"""The `newsgraph` command line: load, serve, query, export, export-schema.
+"""The `newsgraph` command line: load, serve, query, export, export-schema, doctor.
 
 Written for the person at the terminal: every problem is one `file:line: message`
 line, summaries say what happened, and exit codes are 0 (all good), 1 (some input
@@ -18,6 +18,7 @@ from typing import Any
 import click
 import orjson
 
+from newsgraph.cli.doctor import doctor
 from newsgraph.cli.options import setting_option, setting_options
 from newsgraph.cli.progress import PLAIN_EVERY, load_progress
 from newsgraph.load import LoadFailed, LoadOptions, LoadReport, LoadUsageError, load_files
@@ -37,6 +38,9 @@ def _store(db: Path | None) -> EventStore:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """newsgraph: a GraphQL API over an archive of news events written as markdown."""
+
+
+main.add_command(doctor)  # newsgraph.cli.doctor
 
 
 def run() -> None:

@@ -1,12 +1,13 @@
-"""The Starlette application: `/graphql` (GraphiQL in a browser), `/healthz`, and the explorer at `/`."""
+"""The Starlette application: `/graphql` (GraphiQL in a browser), `/healthz`, Atom feeds under `/feeds/`, and the explorer at `/`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from newsgraph.archive import ArchiveHolder
 from newsgraph.server.body_limit import BodySizeLimit
+from newsgraph.server.feeds import feed_routes
 from newsgraph.server.persisted import PersistedQueries, TrustedDocuments
 from newsgraph.server.server_settings import DEFAULT_CORS_HEADERS, ServerSettings
 from newsgraph.server.view import NewsGraphQL
@@ -32,9 +34,13 @@ def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -
     holder = ArchiveHolder(store)
     trusted = TrustedDocuments.load(settings.trusted_documents) if settings.trusted_documents else None
     graphql = NewsGraphQL(holder, settings, PersistedQueries(trusted))
+    # /healthz: the holder's report, then one key per part of the server that has something to say
+    reports: dict[str, Callable[[], dict[str, Any]]] = {"responseCache": graphql.answers.health,
+                                                        "engine": graphql.engine_health}
 
     async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse(holder.health())  # 200 even when degraded: the last good archive is still served
+        # 200 even when degraded: the last good archive is still served
+        return JSONResponse({**holder.health(), **{name: report() for name, report in reports.items()}})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -50,6 +56,7 @@ def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -
             Route("/graphql", graphql),  # every method: the view answers what it does not serve with 405 and Allow
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            *feed_routes(holder, settings.cache_max_age),  # /feeds/*.atom (server.feeds)
             Mount("/", StaticFiles(directory=STATIC, html=True), name="explorer"),
         ],
         middleware=[

@@ -28,3 +28,5 @@ class ServerSettings:
     trusted_documents: Path | None = DEFAULTS.trusted_documents
     max_waiting_queries: int = DEFAULTS.max_waiting_queries
     max_response_bytes: int = DEFAULTS.max_response_bytes
+    response_cache: bool = DEFAULTS.response_cache
+    response_cache_bytes: int = DEFAULTS.response_cache_bytes

@@ -9,6 +9,8 @@
   HTTP status codes: 4xx only for a request that never executed, which has no `data`.
 - Persisted queries (server.persisted) fill in the query text before execution.
 - A GET query answers with an ETag and Cache-Control, and 304 to a matching If-None-Match.
+- A repeated query is answered from the response cache (server.response_cache) before
+  Strawberry runs: no parse, no validation, no query thread.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import OperationType as GraphQLOperationType
 from starlette.requests import Request
 from starlette.responses import Response
@@ -63,6 +65,7 @@ from newsgraph.server.errors import (
 from newsgraph.server.executor import QUERY_THREADS, OffLoopStreams, QueryThreads
 from newsgraph.server.persisted import PersistedQueries, TrustedOnly
 from newsgraph.server.playground import playground_response
+from newsgraph.server.response_cache import ResponseCache, StoredAnswer, answer_key
 from newsgraph.server.server_settings import ServerSettings
 from newsgraph.server.sockets import TextFrames, credentials_in
 from newsgraph.server.writes import StoreWrites, watched_directory
@@ -83,9 +86,18 @@ def answer_media_type(request: Request) -> str:
     return GRAPHQL_RESPONSE_JSON if wants_graphql_response(request) else "application/json"
 
 
+class _KeptRequest(StarletteRequestAdapter):
+    """Strawberry's request adapter, keeping the request it adapts: its state holds what the view decoded early."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.request = request
+
+
 class NewsGraphQL(GraphQL):
     """Strawberry's view over the holder's current archive, with the transports and HTTP behaviour above."""
 
+    request_adapter_class = _KeptRequest
     websocket_adapter_class = TextFrames
     stream_transport_classes_by_protocol = streams.TRANSPORT_CLASSES
 
@@ -100,9 +112,15 @@ class NewsGraphQL(GraphQL):
         self.limits = settings.limits
         self.writes = StoreWrites(holder, watched_directory())  # what the mutations write through
         self.threads = QueryThreads(QUERY_THREADS, settings.max_waiting_queries)
+        self.plans = self.schema.plans  # None when graphql-core executes every query (api.internals)
         # queries over WebSocket and SSE run on the threads too
         self.schema = OffLoopStreams(self.schema, self.threads)
         self.max_message_bytes = settings.max_body_bytes  # one WebSocket message, as the HTTP body limit (sockets.py)
+        self.answers = ResponseCache(settings.response_cache_bytes, settings.response_cache)
+
+    def engine_health(self) -> dict[str, Any]:
+        """What `/healthz` says under `engine`: whether queries run through compiled plans, and how many did."""
+        return {"compiledPlans": self.plans is not None, **(self.plans.stats() if self.plans else {})}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,14 +134,34 @@ class NewsGraphQL(GraphQL):
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
-        """A 304 for a GET whose ETag the client holds; otherwise Strawberry's run."""
-        if request.method == "GET" and ("query" in request.query_params or "extensions" in request.query_params):
-            etag = caching.etag_for(self.holder.generation, request.scope.get("query_string", b""),
-                                    answer_media_type(request))
+        """A 304 for a GET whose ETag the client holds, else a stored answer; otherwise Strawberry's run.
+
+        The request is decoded (persisted queries resolved) here, once: its identity names
+        both the ETag and the stored answer, and a hit costs no parse and no query thread.
+        """
+        if request.method not in ("GET", "POST") or self.should_render_graphql_ide(request):
+            return await self.run(request)  # Strawberry's 405, or the playground
+        key = answer_key(self.holder.generation, await self._decoded(request), answer_media_type(request))
+        if key is None:
+            return await self.run(request)
+        headers = caching.NOT_CACHEABLE
+        if request.method == "GET":
+            request.state.etag = etag = caching.etag_for(key)
+            headers = caching.cacheable_headers(etag, self.settings.cache_max_age)
             if caching.matches(request.headers.get("if-none-match"), etag):
-                return Response(status_code=304, headers=caching.cacheable_headers(etag, self.settings.cache_max_age))
-            request.state.etag = etag
+                return Response(status_code=304, headers=headers)
+        self.answers.follow(key.generation)
+        stored = self.answers.get(key)
+        if stored is not None:
+            return stored.response(headers)
+        request.state.answer_key = key
         return await self.run(request)
+
+    async def _decoded(self, request: Request) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request's operations as Strawberry's run will take them (parse_http_body finds them kept)."""
+        decoded = await self.parse_http_body(self.request_adapter_class(request))
+        request.state.decoded = decoded
+        return decoded
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """The playground for a browser's page load only: a GET asking for HTML with neither query nor persisted hash."""
@@ -151,6 +189,9 @@ class NewsGraphQL(GraphQL):
                 is not GraphQLOperationType.QUERY):
             return await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                                 request_data)
+        if getattr(request.state, "answer_key", None) is not None:  # a single query: its answer may be stored
+            sub_response.answer_key = request.state.answer_key
+            self.answers.missed()
         async with context.get(ONE_AT_A_TIME) or contextlib.nullcontext():
             return await self.threads.run(functools.partial(
                 self.schema.execute_sync, request_data.query, variable_values=request_data.variables,
@@ -168,6 +209,7 @@ class NewsGraphQL(GraphQL):
         sub_response = await super().get_sub_response(request)
         sub_response.wants_graphql_response = wants_graphql_response(request)
         sub_response.etag = getattr(request.state, "etag", None)
+        sub_response.answer_key = None  # set when a single query executes (execute_single)
         return sub_response
 
     def encode_json(self, data: object) -> bytes:
@@ -181,7 +223,13 @@ class NewsGraphQL(GraphQL):
             raise RequestRefused(400, f"the request is not valid JSON: {error}", BAD_REQUEST) from None
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """Strawberry's parsing, with each refusal coded, then persisted queries resolved to their text."""
+        """Strawberry's parsing, with each refusal coded, then persisted queries resolved to their text.
+
+        Done once per request: what `_decoded` found is kept on the request's state.
+        """
+        decoded = getattr(request.request.state, "decoded", None)
+        if decoded is not None:
+            return decoded
         request = _MediaTypeFolded(request)
         content_type = request.content_type
         if request.method == "POST":
@@ -232,6 +280,9 @@ class NewsGraphQL(GraphQL):
         if _refused_as(UNAUTHENTICATED, response_data):
             response.headers["www-authenticate"] = CHALLENGE
         failed = not single or bool(response_data.get("errors"))
+        if sub_response.answer_key is not None and not failed and response.status_code == 200:
+            self.answers.put(sub_response.answer_key,
+                             StoredAnswer(response.body, response.status_code, response.headers["content-type"]))
         if sub_response.etag and not failed:
             response.headers.update(caching.cacheable_headers(sub_response.etag, self.settings.cache_max_age))
         else:

@@ -1,7 +1,9 @@
 // newsgraph explorer: a client of the public GraphQL API at /graphql.
 //
 // Every view is one URL (hash routing, so the page stays plain static files) and one
-// nested GraphQL query sent with variables. Archive text is written with text nodes;
+// nested GraphQL query sent with variables (the timeline's trending panel follows with a
+// second: its window ends on the newest day the first returned). Views with an Atom feed
+// (/feeds/*.atom) announce it in the document head and link it under their heading. Archive text is written with text nodes;
 // only `summaryHtml` and search `snippetHtml`, which the server renders safely, are
 // parsed as HTML, and even those go through an allowlist first.
 
@@ -10,6 +12,8 @@ const TIMELINE_PAGE = 30;
 const LIST_PAGE = 20;
 const DAY_PAGE = 100;
 const DAY_WINDOW = 60; // days either side of a day view searched for its neighbours
+const TRENDING_DAYS = 7; // the trending window beside the timeline: this many days to the newest shown
+const TRENDING_COUNT = 8;
 
 // ---------------------------------------------------------------- GraphQL
 
@@ -154,6 +158,8 @@ const SHORT_DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "sh
 const DAY_MONTH = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 const MONTH = new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric", timeZone: "UTC" });
 const NUMBER = new Intl.NumberFormat("en-GB");
+const MONTH_DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", timeZone: "UTC" });
+const MONTH_NAME = new Intl.DateTimeFormat("en-GB", { month: "long", timeZone: "UTC" });
 
 /** "2015-09-03" → Date at UTC midnight, or null. */
 function parseDate(text) {
@@ -169,6 +175,17 @@ const longDate = (text) => { const d = parseDate(text); return d ? LONG_DATE.for
 const shortDate = (text) => { const d = parseDate(text); return d ? SHORT_DATE.format(d) : text; };
 const plural = (count, one, many = one + "s") => `${NUMBER.format(count)} ${count === 1 ? one : many}`;
 
+/** Days in a month (1–12) of a leap year: 29 February is a day events can have. */
+const daysInMonth = (month) => new Date(Date.UTC(2000, month, 0)).getUTCDate();
+const validMonthDay = (month, day) => month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(month);
+/** "3 September"; the numbers as written when they are no day of the year. */
+const monthDayName = (month, day) => (validMonthDay(month, day) ? MONTH_DAY.format(new Date(Date.UTC(2000, month - 1, day))) : `${month}-${day}`);
+
+function todayMonthDay() {
+  const now = new Date(); // the reader's own today
+  return { month: now.getMonth() + 1, day: now.getDate() };
+}
+
 function timeEl(date, format = shortDate) {
   return h("time", { datetime: date }, format(date));
 }
@@ -178,12 +195,49 @@ function timeEl(date, format = shortDate) {
 const eventHref = (path) => "#/event" + path.split("/").map(encodeURIComponent).join("/");
 const tagHref = (name) => "#/tag/" + encodeURIComponent(name);
 const dayHref = (date) => "#/day/" + encodeURIComponent(date);
+const publisherHref = (domain) => "#/publisher/" + encodeURIComponent(domain);
+const onThisDayHref = (month, day) => `#/on-this-day/${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+const onThisDayOf = (date) => onThisDayHref(+date.slice(5, 7), +date.slice(8, 10));
 
 function withParams(base, params) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value) query.set(key, value);
   const text = query.toString();
   return text ? `${base}?${text}` : base;
+}
+
+// ---------------------------------------------------------------- Atom feeds
+
+const FEED_TYPE = "application/atom+xml";
+
+/** One of the server's Atom feeds (/feeds/…, docs/api.md): its absolute URL and the title the feed itself has. */
+function atomFeed(path, title, params = {}) {
+  const url = new URL(path, document.baseURI);
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  return { href: url.href, title };
+}
+
+const FEEDS = {
+  events: () => atomFeed("feeds/events.atom", "newsgraph: newest events"),
+  tag: (name) => atomFeed(`feeds/tags/${encodeURIComponent(name)}.atom`, `newsgraph: ${name}`),
+  publisher: (domain, name) => atomFeed(`feeds/publishers/${encodeURIComponent(domain)}.atom`, `newsgraph: ${name} (${domain})`),
+  search: (q) => atomFeed("feeds/search.atom", `newsgraph: “${q}”`, { q }),
+};
+
+/** The view's feed as the document head's alternate link (what feed readers and browsers discover); none for a view without one. */
+function announceFeed(feed) {
+  for (const link of document.head.querySelectorAll(`link[rel="alternate"][type="${FEED_TYPE}"]`)) link.remove();
+  if (feed) document.head.append(h("link", { rel: "alternate", type: FEED_TYPE, title: feed.title, href: feed.href }));
+}
+
+/** The same feed as a visible link, under the page's heading. */
+function feedLink(feed) {
+  return h("p", { class: "feed" },
+    h("a", { class: "feed-link", href: feed.href, type: FEED_TYPE, title: feed.title },
+      svg("svg", { class: "feed-icon", viewBox: "0 0 16 16", width: 14, height: 14, "aria-hidden": "true", focusable: "false" },
+        svg("circle", { cx: 3, cy: 13, r: 2 }),
+        svg("path", { d: "M1 7a8 8 0 0 1 8 8M1 2a13 13 0 0 1 13 13", fill: "none", "stroke-width": 2.2 })),
+      "Atom feed"));
 }
 
 // ---------------------------------------------------------------- shared pieces
@@ -364,6 +418,18 @@ query Event($path: String!) {
       totalCount
       edges { node { ...EventItem } }
     }
+    thread {
+      totalCount
+      firstDate
+      lastDate
+      truncated
+      events(first: 100) { edges { node { path date headline } } }
+    }
+    similar(first: 6) {
+      score
+      sharedTags { name }
+      event { path date headline }
+    }
   }
 }
 ${EVENT_ITEM}`;
@@ -412,6 +478,43 @@ query Day($date: Date!, $from: Date!, $to: Date!, $first: Int!, $after: String) 
 }
 ${EVENT_ITEM}`;
 
+const PUBLISHER_QUERY = `
+query Publisher($domain: String!, $first: Int!, $after: String) {
+  publisher(name: $domain) {
+    name
+    domain
+    eventCount
+    events(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...EventItem } }
+    }
+  }
+}
+${EVENT_ITEM}`;
+
+const ON_THIS_DAY_QUERY = `
+query OnThisDay($month: Int!, $day: Int!, $first: Int!, $after: String) {
+  onThisDay(month: $month, day: $day, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { ...EventItem } }
+  }
+}
+${EVENT_ITEM}`;
+
+// The trending panel beside the timeline: a request of its own, made once the timeline has shown
+// its newest day (GraphQL cannot pass one field's answer to another's arguments).
+const TRENDING_QUERY = `
+query Trending($from: Date!, $to: Date!, $first: Int!) {
+  trendingTags(from: $from, to: $to, first: $first) {
+    tag { name }
+    count
+    previousCount
+    score
+  }
+}`;
+
 const VIEWS = {
   timeline: {
     nav: "timeline",
@@ -421,6 +524,8 @@ const VIEWS = {
       before ? { first: null, after: null, last: TIMELINE_PAGE, before } : { first: TIMELINE_PAGE, after: after || null, last: null, before: null },
     title: () => "Timeline",
     render: renderTimeline,
+    feed: () => FEEDS.events(),
+    after: loadTrending,
   },
   day: {
     nav: "timeline",
@@ -454,6 +559,16 @@ const VIEWS = {
     variables: ({ name, after }) => ({ name, first: LIST_PAGE, after: after || null }),
     title: ({ name }) => `Tag: ${name}`,
     render: renderTag,
+    feed: (data) => (data.tag ? FEEDS.tag(data.tag.name) : null),
+  },
+  publisher: {
+    nav: null,
+    loading: "Loading the publisher…",
+    query: PUBLISHER_QUERY,
+    variables: ({ domain, after }) => ({ domain, first: LIST_PAGE, after: after || null }),
+    title: ({ domain }) => `Publisher: ${domain}`,
+    render: renderPublisher,
+    feed: (data) => (data.publisher ? FEEDS.publisher(data.publisher.domain, data.publisher.name) : null),
   },
   search: {
     nav: "search",
@@ -463,6 +578,15 @@ const VIEWS = {
     variables: ({ q, after }) => ({ text: q, first: LIST_PAGE, after: after || null }),
     title: ({ q }) => (q.trim() ? `Search: ${q}` : "Search"),
     render: renderSearch,
+    feed: (data, { q }) => (q.trim() ? FEEDS.search(q.trim()) : null),
+  },
+  onThisDay: {
+    nav: null,
+    loading: "Looking back through the years…",
+    query: ON_THIS_DAY_QUERY,
+    variables: ({ month, day, after }) => ({ month, day, first: LIST_PAGE, after: after || null }),
+    title: ({ month, day }) => `On this day: ${monthDayName(month, day)}`,
+    render: renderOnThisDay,
   },
   notFound: {
     nav: null,
@@ -524,6 +648,10 @@ function renderTimeline(data, params) {
             ? pagerLink("Older events →", withParams("#/timeline", { after: pageInfo.endCursor }), "next") : null,
         ])),
       h("aside", { class: "secondary", "aria-label": "Archive overview" },
+        trendingPanel(events.edges[0].node.date),
+        section("on-this-day-heading", "On this day",
+          h("p", {}, h("a", { href: "#/on-this-day" }, `Today, ${monthDayName(todayMonthDay().month, todayMonthDay().day)}, in past years`)),
+          dayPicker(todayMonthDay(), "timeline-day")),
         section("top-tags-heading", "Most used tags",
           tagList(tags.edges.map((e) => e.node), { label: "Most used tags", counts: true }) || h("p", { class: "muted" }, "No tags yet.")))),
   ];
@@ -543,6 +671,7 @@ function renderDay(data, params) {
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" },
       h("ol", {}, h("li", {}, h("a", { href: "#/timeline" }, "Timeline")), h("li", { "aria-current": "page" }, shortDate(day.date)))),
     pageHead({ kicker: "Day", title: longDate(day.date), lede: plural(day.eventCount, "event") }),
+    h("p", { class: "page-links" }, h("a", { href: onThisDayOf(day.date) }, "This day in other years")),
     eventList(day.events.edges, { level: 2, showDate: false }),
     pager("Days", [
       earlier ? pagerLink(`← ${shortDate(earlier.date)}`, dayHref(earlier.date), "prev") : null,
@@ -575,7 +704,8 @@ function renderEvent(data, params) {
       h("header", { class: "page-head" },
         h("p", { class: "kicker" }, timeEl(event.date, longDate)),
         h("h1", { tabindex: "-1" }, event.headline),
-        tagList(event.tags, { counts: true })),
+        tagList(event.tags, { counts: true }),
+        h("p", { class: "page-links" }, h("a", { href: onThisDayOf(event.date) }, "This day in other years"))),
       h("div", { class: "layout" },
         h("div", { class: "primary" },
           cover ? h("figure", { class: "cover" },
@@ -587,10 +717,12 @@ function renderEvent(data, params) {
           event.summaryHtml.trim()
             ? h("div", { class: "summary" }, serverHtml(event.summaryHtml))
             : h("p", { class: "summary muted" }, "The archive has no summary for this event."),
+          threadSection(event),
           section("related-heading", `Related events (${related.length})`,
             related.length
               ? h("ul", { class: "related-list" }, related.map(relatedItem))
               : h("p", { class: "muted" }, "This event links to no other event.")),
+          similarSection(event),
           section("linked-from-heading", `Events that link here (${linkedFrom.totalCount})`,
             linkedFrom.totalCount
               ? [eventList(linkedFrom.edges, { level: 3 }),
@@ -601,6 +733,133 @@ function renderEvent(data, params) {
             event.sources.length
               ? h("ul", { class: "source-list" }, event.sources.map(sourceItem))
               : h("p", { class: "muted" }, "No sources listed."))))),
+  ];
+}
+
+/** The event's story thread as a timeline, oldest first, with this event marked. */
+function threadSection(event) {
+  const thread = event.thread;
+  if (thread.totalCount <= 1) {
+    return section("thread-heading", "Story thread",
+      h("p", { class: "muted" }, "No linked event shares this event's tags: it is a thread of its own."));
+  }
+  const nodes = thread.events.edges.map((edge) => edge.node);
+  const span = thread.firstDate === thread.lastDate
+    ? `on ${shortDate(thread.firstDate)}` : `from ${shortDate(thread.firstDate)} to ${shortDate(thread.lastDate)}`;
+  return section("thread-heading", `Story thread (${plural(thread.totalCount, "event")})`,
+    h("p", { class: "muted small" }, `The events linked to this one on its subjects, ${span}, oldest first.`),
+    h("ol", { class: "thread", "aria-label": "Story thread" }, nodes.map((node) => {
+      const current = node.path === event.path;
+      return h("li", { class: current ? "thread-item current" : "thread-item", "aria-current": current ? "true" : null },
+        timeEl(node.date),
+        current
+          ? h("span", { class: "thread-headline" }, node.headline, " ", h("span", { class: "badge" }, "this event"))
+          : h("a", { class: "thread-headline", href: eventHref(node.path) }, node.headline));
+    })),
+    nodes.length < thread.totalCount || thread.truncated
+      ? h("p", { class: "muted small" },
+          `Showing ${NUMBER.format(nodes.length)} of ${plural(thread.totalCount, "event")}${thread.truncated ? "; the thread reaches further than the archive follows it" : ""}.`)
+      : null);
+}
+
+function similarSection(event) {
+  const similar = event.similar;
+  return section("similar-heading", "Similar events",
+    similar.length
+      ? h("ol", { class: "similar-list" }, similar.map(({ event: other, score, sharedTags }) =>
+          h("li", { class: "similar-item" },
+            h("h3", { class: "event-title" }, h("a", { href: eventHref(other.path) }, other.headline)),
+            h("p", { class: "event-meta" },
+              timeEl(other.date), h("span", { class: "sep", "aria-hidden": "true" }, " · "), `likeness ${score.toFixed(2)}`),
+            tagList(sharedTags, { label: "Tags in common" }))))
+      : h("p", { class: "muted" }, "No event is much like this one."));
+}
+
+/** Month and day selects that open the on-this-day view of the day chosen. */
+function dayPicker({ month, day }, id) {
+  const months = h("select", { id: `${id}-month`, name: "month" },
+    Array.from({ length: 12 }, (_, i) => h("option", { value: i + 1, selected: i + 1 === month },
+      MONTH_NAME.format(new Date(Date.UTC(2000, i, 1))))));
+  const days = h("select", { id: `${id}-day`, name: "day" });
+  const fillDays = (chosen) => {
+    const count = daysInMonth(+months.value);
+    days.replaceChildren(...Array.from({ length: count }, (_, i) =>
+      h("option", { value: i + 1, selected: i + 1 === Math.min(chosen, count) }, String(i + 1))));
+  };
+  fillDays(day);
+  months.addEventListener("change", () => fillDays(+days.value));
+  const open = (submitted) => {
+    submitted.preventDefault();
+    const target = onThisDayHref(+months.value, +days.value);
+    if (location.hash === target) show();
+    else location.hash = target;
+  };
+  return h("form", { class: "day-picker", "aria-label": "Pick a day of the year", onsubmit: open },
+    h("label", { for: `${id}-month` }, "Month"), months,
+    h("label", { for: `${id}-day` }, "Day"), days,
+    h("button", { type: "submit", class: "button" }, "Show"));
+}
+
+/** The trending panel's frame; `loadTrending` fills it once the view is on the page. */
+function trendingPanel(newest) {
+  const to = parseDate(newest);
+  const from = isoDay(addDays(to, -(TRENDING_DAYS - 1)));
+  return h("section", { class: "panel", id: "trending", "aria-labelledby": "trending-heading", "aria-busy": "true",
+                        "data-from": from, "data-to": newest },
+    h("h2", { id: "trending-heading" }, "Trending"),
+    h("p", { class: "muted small" }, `Tags that grew most in the ${TRENDING_DAYS} days to ${shortDate(newest)}, against the ${TRENDING_DAYS} days before.`),
+    h("div", { class: "trending-body" }, h("p", { class: "muted" }, "Loading…")));
+}
+
+async function loadTrending(signal) {
+  const panel = main.querySelector("#trending");
+  if (!panel) return;
+  let body;
+  try {
+    const data = await graphql(TRENDING_QUERY, { from: panel.dataset.from, to: panel.dataset.to, first: TRENDING_COUNT }, signal);
+    body = data.trendingTags.length
+      ? h("ol", { class: "trending", "aria-label": "Trending tags" }, data.trendingTags.map((trend) =>
+          h("li", {},
+            h("a", { href: tagHref(trend.tag.name) }, trend.tag.name),
+            h("span", { class: "trend" }, `${plural(trend.count, "event")} · ${NUMBER.format(trend.previousCount)} before`))))
+      : h("p", { class: "muted" }, "No tag grew in these days.");
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    body = h("p", { class: "muted" }, `The trending tags could not be loaded: ${error.message}`);
+  }
+  if (!panel.isConnected) return;
+  panel.querySelector(".trending-body").replaceChildren(body);
+  panel.removeAttribute("aria-busy");
+}
+
+function renderOnThisDay(data, params) {
+  const { month, day } = params;
+  const name = monthDayName(month, day);
+  const events = data.onThisDay;
+  const here = params.today ? "#/on-this-day" : onThisDayHref(month, day);
+  const years = [];
+  for (const edge of events.edges) {
+    const year = edge.node.date.slice(0, 4);
+    const last = years[years.length - 1];
+    if (last && last.year === year) last.edges.push(edge);
+    else years.push({ year, edges: [edge] });
+  }
+  return [
+    pageHead({
+      kicker: params.today ? "On this day · today" : "On this day",
+      title: name,
+      lede: events.totalCount ? `${plural(events.totalCount, "event")} on ${name} in the archive, newest year first.` : null,
+    }),
+    h("div", { class: "panel picker-panel" }, h("p", {}, "Another day of the year:"), dayPicker({ month, day }, "on-this-day")),
+    events.edges.length
+      ? [years.map(({ year, edges }, index) => h("section", { class: "year-group", "aria-labelledby": `year-${index}` },
+           h("h2", { id: `year-${index}` }, h("a", { href: dayHref(edges[0].node.date) }, year)),
+           eventList(edges, { level: 3, showDate: false }))),
+         pager("Years", [
+           params.after ? pagerLink("← Newest years", here, "first") : null,
+           events.pageInfo.hasNextPage ? pagerLink("Older years →", withParams(here, { after: events.pageInfo.endCursor }), "next") : null,
+         ])]
+      : emptyState(`No event in the archive happened on ${name}.`, "Pick another day above, or go back to the ", h("a", { href: "#/timeline" }, "timeline"), "."),
   ];
 }
 
@@ -621,7 +880,7 @@ function sourceItem(source) {
   const url = webUrl(source.url);
   return h("li", { class: "source" },
     url ? h("a", { href: url, rel: "noopener noreferrer" }, source.name) : h("span", {}, source.name),
-    source.domain ? h("span", { class: "domain" }, source.domain) : null,
+    source.domain ? h("a", { class: "domain", href: publisherHref(source.domain), "aria-label": `${source.domain}: events citing it` }, source.domain) : null,
     source.publisher && source.publisher.eventCount > 1
       ? h("span", { class: "muted small" }, `cited by ${plural(source.publisher.eventCount, "event")}`) : null);
 }
@@ -669,6 +928,26 @@ function renderTag(data, params) {
                   h("span", { class: "meter", "aria-hidden": "true" }, h("span", { class: "meter-fill", "data-share": Math.round((100 * count) / tag.eventCount) })),
                   h("span", { class: "count" }, `${count} of ${tag.eventCount}`))))
             : h("p", { class: "muted" }, "No other tag appears on these events.")))),
+  ];
+}
+
+function renderPublisher(data, params) {
+  const publisher = data.publisher;
+  if (!publisher) {
+    return [
+      pageHead({ kicker: "Publisher", title: params.domain }),
+      emptyState("No event cites a source at this domain.", "Publishers are listed with the sources of each event; try the ", h("a", { href: "#/timeline" }, "timeline"), "."),
+    ];
+  }
+  const events = publisher.events;
+  return [
+    pageHead({ kicker: "Publisher", title: publisher.name, lede: `${publisher.domain}, cited by ${plural(publisher.eventCount, "event")}.` }),
+    section("publisher-events-heading", `Events (${NUMBER.format(events.totalCount)})`,
+      eventList(events.edges, { level: 3 }),
+      pager("Publisher pages", [
+        params.after ? pagerLink("← Newest", publisherHref(publisher.domain), "first") : null,
+        events.pageInfo.hasNextPage ? pagerLink("Older events →", withParams(publisherHref(publisher.domain), { after: events.pageInfo.endCursor }), "next") : null,
+      ])),
   ];
 }
 
@@ -787,6 +1066,16 @@ function parseRoute(hash) {
     case "tag":
       if (rest.length !== 1 || !rest[0]) break;
       return { name: "tag", params: { name: rest[0], after: query.get("after") } };
+    case "publisher":
+      if (rest.length !== 1 || !rest[0]) break;
+      return { name: "publisher", params: { domain: rest[0], after: query.get("after") } };
+    case "on-this-day": {
+      if (rest.length > 1) break;
+      if (!rest.length || !rest[0]) return { name: "onThisDay", params: { ...todayMonthDay(), today: true, after: query.get("after") } };
+      const match = /^(\d{1,2})-(\d{1,2})$/.exec(rest[0]);
+      if (!match) break;
+      return { name: "onThisDay", params: { month: +match[1], day: +match[2], today: false, after: query.get("after") } };
+    }
     case "search":
       if (rest.length) break;
       return { name: "search", params: { q: query.get("q") || "", after: query.get("after") } };
@@ -798,6 +1087,7 @@ const main = document.getElementById("main");
 const status = document.getElementById("status");
 const searchInput = document.getElementById("search-input");
 let inFlight = null;
+let followUp = null; // a view's later request (the timeline's trending panel)
 let firstView = true;
 
 async function show() {
@@ -807,6 +1097,8 @@ async function show() {
   const { params } = route;
 
   if (inFlight) inFlight.abort();
+  if (followUp) followUp.abort();
+  followUp = null;
   const controller = new AbortController();
   inFlight = controller;
 
@@ -818,6 +1110,7 @@ async function show() {
 
   let content;
   let variables = null;
+  let feed = null;
   if (view.query && !(view.skip && view.skip(params))) {
     variables = view.variables(params);
     status.textContent = view.loading;
@@ -827,6 +1120,8 @@ async function show() {
       const data = await graphql(view.query, variables, controller.signal);
       if (controller !== inFlight) return;
       content = view.render(data, params);
+      feed = view.feed ? view.feed(data, params) : null;
+      if (view.after && data) followUp = new AbortController();
     } catch (error) {
       if (controller !== inFlight || error.name === "AbortError") return;
       if (!(error instanceof ApiError)) console.error(error);
@@ -839,6 +1134,9 @@ async function show() {
 
   main.replaceChildren();
   append(main, [content, variables ? requestDetails(view.query, variables) : null]);
+  announceFeed(feed);
+  if (feed) main.querySelector(".page-head")?.append(feedLink(feed));
+  if (followUp) view.after(followUp.signal);
   main.removeAttribute("aria-busy");
   status.textContent = "";
   const heading = main.querySelector("h1");

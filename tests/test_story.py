@@ -1,0 +1,426 @@
+"""`Event.thread` and `Event.similar`, over real HTTP, against brute-force answers computed from the stored documents.
+
+The brute force (here and in tests/api_listings.py) reads the documents the store holds, not the archive: links are
+resolved by docs/format.md's rule, tags are the union of link contexts, and BM25 is recomputed from the texts (words
+folded as docs/api.md says), so a wrong index, a wrong walk or a wrong score makes the two disagree. Checked on the
+bundled archive (every event) and on a generated one (bench.corpus), plus a crafted archive whose threads are
+written out by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import math
+import random
+import re
+import unicodedata
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.corpus import generate_events
+from newsgraph.api import ARCHIVE, QueryLimits, build_schema
+from newsgraph.archive import Archive
+from newsgraph.archive import similar as similar_module
+from newsgraph.archive import threads as threads_module
+from newsgraph.archive.postings import HEADLINE_WEIGHT
+from newsgraph.archive.ranking import K1, B
+from newsgraph.load import load_texts
+from newsgraph.parse import canonical_path
+from newsgraph.server.app import ServerSettings, create_app
+from newsgraph.store import EventStore, event_to_document
+from tests.api_listings import Listing, document_tags, event_markdown, page_through, resolve
+from tests.drivers import ApiClient
+
+Documents = dict[str, dict[str, Any]]
+GENERATED_EVENTS = 1_500
+GENERATED_SEED = 23
+SAMPLED = 40  # generated events checked: the largest threads, then a random draw
+TOLERANCE = 1e-9
+
+THREAD = """query Thread($path: String!, $first: Int!, $after: String) {
+  event(path: $path) { thread {
+    totalCount firstDate lastDate truncated
+    tags(first: $first) { count tag { name } }
+    events(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { path date } } }
+  } }
+}"""
+SIMILAR = """query Similar($path: String!, $first: Int!) {
+  event(path: $path) { similar(first: $first) { score sharedTags { name } event { path } } }
+}"""
+
+
+# -- brute force: the archive as the documents say ----------------------------------------------------------------
+@dataclass
+class Links:
+    """Every resolved link, from the documents alone: by tag of its context, and each event's own targets."""
+
+    documents: Documents
+    by_tag: dict[str, set[tuple[str, str]]]  # tag key → (source, target) of the links whose context holds it
+    targets: dict[str, set[str]]  # path → the events its own links resolve to
+    tags: dict[str, set[str]]
+
+    @classmethod
+    def of(cls, documents: Documents) -> Links:
+        by_tag: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        targets: dict[str, set[str]] = defaultdict(set)
+        for path, document in documents.items():
+            for item in document["related"]:
+                target = resolve(item["path"], documents)
+                if target is not None and target != path:
+                    targets[path].add(target)
+                    for name in item["context"]:
+                        by_tag[name.casefold()].add((path, target))
+        return cls(documents, by_tag, targets, {path: document_tags(d) for path, d in documents.items()})
+
+    def neighbours(self, start: str) -> dict[str, set[str]]:
+        """The events one link away, either way, by the links whose context shares a tag with the start's."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for tag in self.tags[start]:
+            for source, target in self.by_tag[tag]:
+                found[source].add(target)
+                found[target].add(source)
+        return found
+
+    def thread(self, start: str, limit: int) -> tuple[list[str], bool]:
+        """Breadth-first from the start; a level larger than the room left keeps its events nearest in time to the
+        start (then by date, then by path)."""
+        neighbours = self.neighbours(start)
+        day = dt.date.fromisoformat(self.documents[start]["date"])
+
+        def nearness(path: str) -> tuple:
+            date = dt.date.fromisoformat(self.documents[path]["date"])
+            return abs((date - day).days), date, path
+
+        members, level = [start], [start]
+        while level:
+            reached = {other for path in level for other in neighbours[path]} - set(members)
+            if not reached:
+                return members, False
+            level = sorted(reached, key=nearness)
+            room = limit - len(members)
+            if len(level) > room:
+                return members + level[:room], True
+            members += level
+        return members, False
+
+    def reachable(self, start: str) -> set[str]:
+        """Everything the walk could reach with no bound (a plain BFS, in no particular order)."""
+        neighbours, seen, queue = self.neighbours(start), {start}, deque([start])
+        while queue:
+            for other in neighbours[queue.popleft()] - seen:
+                seen.add(other)
+                queue.append(other)
+        return seen
+
+
+_UNDECOMPOSED = str.maketrans({"ı": "i", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ħ": "h", "Ħ": "h"})
+
+
+def words(text: str) -> list[str]:
+    """Search's words: NFKD without marks, case-folded, letters NFKD keeps whole folded by hand (docs/api.md)."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    return re.findall(r"[^\W_]+", folded.translate(_UNDECOMPOSED))
+
+
+class Bm25:
+    """BM25 over headline (each word counted HEADLINE_WEIGHT times), summary and source names, recomputed."""
+
+    def __init__(self, documents: Documents) -> None:
+        self.counts: dict[str, Counter[str]] = {}
+        lengths = {}
+        for path, d in documents.items():
+            body = d["summary"] + "\n" + "\n".join(source["name"] for source in d["sources"])
+            counted = words(d["headline"]) * HEADLINE_WEIGHT + words(body)
+            self.counts[path], lengths[path] = Counter(counted), len(counted)
+        self.total = len(documents)
+        average = sum(lengths.values()) / self.total
+        self.norm = {path: K1 * (1 - B + B * length / average) for path, length in lengths.items()}
+        self.frequency = Counter(word for counts in self.counts.values() for word in counts)
+
+    def idf(self, word: str) -> float:
+        found = self.frequency[word]
+        return math.log(1 + (self.total - found + 0.5) / (found + 0.5))
+
+    def weight(self, word: str, path: str) -> float:
+        tf = self.counts[path][word]
+        return self.idf(word) * tf * (K1 + 1) / (tf + self.norm[path]) if tf else 0.0
+
+
+def query_terms(bm25: Bm25, document: dict[str, Any]) -> list[str]:
+    counts = Counter(words(document["headline"]) * HEADLINE_WEIGHT + words(document["summary"]))
+    weighted = [(tf * bm25.idf(word), word) for word, tf in counts.items()
+                if bm25.frequency[word] <= bm25.total * similar_module.COMMON_SHARE]
+    weighted.sort(key=lambda item: (-item[0], item[1]))
+    return [word for _, word in weighted[:similar_module.MAX_QUERY_TERMS]]
+
+
+def similar_scores(links: Links, bm25: Bm25, start: str) -> tuple[dict[str, float], list[str]]:
+    """(every candidate's score, the start's query terms): text (capped ratio) + TAG_WEIGHT × Jaccard of tags."""
+    terms = query_terms(bm25, links.documents[start])
+    itself = sum(bm25.weight(word, start) for word in terms)
+    mine = links.tags[start]
+    scores = {}
+    for path in links.documents:
+        if path == start or path in links.targets[start]:
+            continue
+        text = min(1.0, sum(bm25.weight(word, path) for word in terms) / itself) if itself else 0.0
+        theirs = links.tags[path]
+        tags = len(mine & theirs) / len(mine | theirs) if mine & theirs else 0.0
+        if text or tags:
+            scores[path] = text + similar_module.TAG_WEIGHT * tags
+    return scores, terms
+
+
+# -- the API ------------------------------------------------------------------------------------------------------
+def thread_over_http(api: ApiClient, path: str) -> dict[str, Any]:
+    """The thread's fields, its 100 first tags and every event (paging by 100)."""
+    variables: dict[str, Any] = {"path": path, "first": 100}
+    thread = api.data(THREAD, variables)["event"]["thread"]
+    nodes = [edge["node"] for edge in thread["events"]["edges"]]
+    page = thread["events"]
+    while page["pageInfo"]["hasNextPage"]:
+        page = api.data(THREAD, {**variables, "after": page["pageInfo"]["endCursor"]})["event"]["thread"]["events"]
+        nodes += [edge["node"] for edge in page["edges"]]
+    return {**thread, "nodes": nodes}
+
+
+def check_thread(api: ApiClient, links: Links, path: str, limit: int = threads_module.MAX_THREAD_EVENTS) -> dict:
+    members, truncated = links.thread(path, limit)
+    documents = links.documents
+    got = thread_over_http(api, path)
+    assert [node["path"] for node in got["nodes"]] == sorted(members, key=lambda p: (documents[p]["date"], p)), path
+    assert got["totalCount"] == got["events"]["totalCount"] == len(members) <= limit
+    assert got["truncated"] is truncated
+    dates = [documents[member]["date"] for member in members]
+    assert (got["firstDate"], got["lastDate"]) == (min(dates), max(dates))
+    counts = Counter(tag for member in members for tag in links.tags[member])
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:100]
+    assert [(t["tag"]["name"].casefold(), t["count"]) for t in got["tags"]] == ranked, path
+    return got
+
+
+def check_similar(api: ApiClient, links: Links, bm25: Bm25, path: str, first: int) -> list[dict[str, Any]]:
+    hits = api.data(SIMILAR, {"path": path, "first": first})["event"]["similar"]
+    scores, terms = similar_scores(links, bm25, path)
+    paths = [hit["event"]["path"] for hit in hits]
+    assert len(hits) == min(first, len(scores)) and len(set(paths)) == len(paths)
+    assert path not in paths and not set(paths) & links.targets[path], "itself or a related target"
+    assert [(-h["score"], p) for h, p in zip(hits, paths, strict=True)] == sorted(
+        (-h["score"], p) for h, p in zip(hits, paths, strict=True)), "not best first, ties by path"
+    for hit, found in zip(hits, paths, strict=True):
+        assert hit["score"] == pytest.approx(scores[found], rel=TOLERANCE, abs=TOLERANCE), found
+        shared = sorted(links.tags[path] & links.tags[found])
+        assert [tag["name"].casefold() for tag in hit["sharedTags"]] == shared
+        assert shared or set(terms) & set(bm25.counts[found]), f"{found} shares neither a word nor a tag"
+    if hits:  # nothing left out scores higher than the last hit kept (up to float noise)
+        floor = hits[-1]["score"]
+        assert all(score <= floor + TOLERANCE for other, score in scores.items() if other not in paths)
+    return hits
+
+
+# -- fixtures ---------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def bundled(documents: Documents) -> tuple[Links, Bm25]:
+    return Links.of(documents), Bm25(documents)
+
+
+@pytest.fixture(scope="module")
+def generated_store(tmp_path_factory: pytest.TempPathFactory) -> EventStore:
+    store = EventStore(tmp_path_factory.mktemp("generated") / "newsgraph.json")
+    store.write([event_to_document(event) for event in generate_events(GENERATED_EVENTS, GENERATED_SEED)])
+    return store
+
+
+@pytest.fixture(scope="module")
+def generated(generated_store: EventStore) -> tuple[ApiClient, Links, Bm25, list[str]]:
+    documents = {d["path"]: d for d in generated_store.documents()}
+    links = Links.of(documents)
+    largest = sorted(documents, key=lambda path: (-len(links.reachable(path)), path))[:SAMPLED // 2]
+    rest = sorted(set(documents) - set(largest))
+    sample = largest + random.Random(GENERATED_SEED).sample(rest, SAMPLED - len(largest))
+    return ApiClient(create_app(generated_store, ServerSettings(reload_interval=0))), links, Bm25(documents), sample
+
+
+# -- threads --------------------------------------------------------------------------------------------------
+def test_every_bundled_thread_is_the_brute_force_walk(api: ApiClient, bundled: tuple[Links, Bm25]) -> None:
+    links, _ = bundled
+    sizes = [check_thread(api, links, path)["totalCount"] for path in sorted(links.documents)]
+    assert max(sizes) > 10 and sizes.count(1) < len(sizes), "the bundled archive has real threads"
+
+
+def test_generated_threads_are_the_brute_force_walk(generated: tuple[ApiClient, Links, Bm25, list[str]]) -> None:
+    api, links, _, sample = generated
+    sizes = [check_thread(api, links, path)["totalCount"] for path in sample]
+    assert max(sizes) > 5
+
+
+def test_a_thread_is_bounded_and_keeps_the_events_nearest_in_time(
+    bundled_store: EventStore, bundled: tuple[Links, Bm25], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the bound at 6 (the default, 200, is more than any bundled thread), large threads are cut as the
+    brute force cuts them: whole hops first, then the events of the last hop nearest in time to the start."""
+    links, _ = bundled
+    monkeypatch.setattr(threads_module, "MAX_THREAD_EVENTS", 6)
+    api = ApiClient(create_app(bundled_store, ServerSettings(reload_interval=0)))  # a new archive: nothing cached
+    cut = 0
+    for path in sorted(links.documents):
+        got = check_thread(api, links, path, limit=6)
+        if got["truncated"]:
+            cut += 1
+            assert got["totalCount"] == 6 and len(links.reachable(path)) > 6
+        else:
+            assert {node["path"] for node in got["nodes"]} == links.reachable(path)
+    assert cut > 5
+
+
+def test_thread_events_take_the_filters_and_orders_of_every_listing(
+    api: ApiClient, bundled: tuple[Links, Bm25]
+) -> None:
+    links, _ = bundled
+    documents = links.documents
+    start = max(sorted(documents), key=lambda path: len(links.thread(path, 200)[0]))
+    members, _ = links.thread(start, 200)
+    listing = Listing("thread.events", "events", (f"event(path: {json.dumps(start)})", "thread"))
+    ascending = sorted(members, key=lambda p: (documents[p]["date"], p))
+    assert page_through(api, listing, 3).keys() == ascending  # oldest first by default
+    assert page_through(api, listing, 4, backward=True).keys() == ascending
+    assert page_through(api, listing, 5, orderBy="DATE_DESC").keys() == ascending[::-1]
+    tag = Counter(t for p in members for t in links.tags[p]).most_common(2)[1][0]
+    day = documents[ascending[len(ascending) // 2]]["date"]
+    narrowed = page_through(api, listing, 2, filter={"tagsAny": [tag.upper()], "dateFrom": day})
+    assert narrowed.keys() == [p for p in ascending if tag in links.tags[p] and documents[p]["date"] >= day]
+    error = api.error(listing.query({"orderBy": "RELEVANCE"}), {"orderBy": "RELEVANCE"})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_thread_tags_are_bounded_like_related_tags(api: ApiClient, bundled: tuple[Links, Bm25]) -> None:
+    links, _ = bundled
+    start = max(sorted(links.documents), key=lambda path: len(links.thread(path, 200)[0]))
+    query = "query($path: String!, $first: Int!) { event(path: $path) { thread { tags(first: $first) { count } } } }"
+    default = "query($path: String!) { event(path: $path) { thread { tags { count } } } }"
+    assert len(api.data(default, {"path": start})["event"]["thread"]["tags"]) == 10
+    assert api.data(query, {"path": start, "first": 0})["event"]["thread"]["tags"] == []
+    for bad in (-1, 101):
+        error = api.error(query, {"path": start, "first": bad})
+        assert error["extensions"]["code"] == "BAD_USER_INPUT" and "between 0 and 100" in error["message"]
+
+
+# -- a crafted archive, its threads written out ----------------------------------------------------------------
+def _crafted(store: EventStore) -> tuple[ApiClient, dict[str, str]]:
+    """A -X-> B -Y-> D -Y-> C -X,W-> A, A -Z-> E -Z-> F <-Q- G: A's tags are X and Z. Headlines share only words
+    every event has (not distinctive); A and D share words in their summaries."""
+    days = {name: dt.date(2015, 1, number) for number, name in enumerate("ABCDEFG", 1)}
+    headline = {name: f"Event {name} of the crafted story" for name in days}
+    summary = {"A": "Storm over Ankara.", "D": "Storm over Ankara, again."}
+    path = {name: canonical_path(days[name], headline[name]) for name in days}
+    links: dict[str, list[tuple[str, Iterable[str]]]] = {
+        "A": [("B", ["X"]), ("E", ["Z"])], "B": [("D", ["Y"])], "C": [("A", ["W", "X"])], "D": [("C", ["Y"])],
+        "E": [("F", ["Z"])], "F": [], "G": [("F", ["Q"])],
+    }
+    texts = [(f"{name}.md", event_markdown(days[name], headline[name], summary.get(name, ""), related=[
+        (headline[target], path[target], context) for target, context in links[name]])) for name in days]
+    assert load_texts(store, texts).rejected == 0
+    return ApiClient(create_app(store, ServerSettings(reload_interval=0))), path
+
+
+def test_a_crafted_archive_has_the_threads_written_out(store: EventStore) -> None:
+    api, path = _crafted(store)
+    expected = {
+        "A": "ABCEF",  # B by its link, C by the link to A (X), E, then F through E (Z); not D (Y), not G (Q)
+        "B": "BCD",  # B's tag is Y: D, then C through D; not A (A's link to B is X)
+        "C": "ABC",  # C's tags W, X: A by C's own link, then B by A's link (X); not E (Z)
+        "F": "F",  # no related link, so no tag: its thread is itself, however many links point at it
+        "G": "FG",
+    }
+    for name, members in expected.items():
+        thread = thread_over_http(api, path[name])
+        assert [node["path"] for node in thread["nodes"]] == [path[member] for member in members], name
+        assert thread["firstDate"] == f"2015-01-0{'ABCDEFG'.index(members[0]) + 1}"
+        assert thread["lastDate"] == f"2015-01-0{'ABCDEFG'.index(members[-1]) + 1}"
+    tags = thread_over_http(api, path["A"])["tags"]
+    assert [(t["tag"]["name"], t["count"]) for t in tags] == [("X", 2), ("Z", 2), ("W", 1), ("Y", 1)]
+
+
+def test_a_crafted_event_is_never_similar_to_itself_or_its_links(store: EventStore) -> None:
+    api, path = _crafted(store)
+    hits = api.data(SIMILAR, {"path": path["A"], "first": 100})["event"]["similar"]
+    # D by its summary's words, C by a tag (X); not A itself, nor B and E (A's links); F and G share nothing
+    assert [(hit["event"]["path"], [tag["name"] for tag in hit["sharedTags"]]) for hit in hits] == [
+        (path["D"], []), (path["C"], ["X"])]
+    assert hits[1]["score"] == pytest.approx(similar_module.TAG_WEIGHT / 3)  # Jaccard {X, Z} and {W, X}: 1/3
+    assert 0 < hits[1]["score"] < hits[0]["score"] <= 1
+
+
+# -- similar ----------------------------------------------------------------------------------------------------
+def test_every_bundled_event_s_similar_events_are_the_brute_force_ranking(
+    api: ApiClient, bundled: tuple[Links, Bm25]
+) -> None:
+    links, bm25 = bundled
+    shared_tags = 0
+    for path in sorted(links.documents):
+        hits = check_similar(api, links, bm25, path, 100 if path < sorted(links.documents)[20] else 10)
+        shared_tags += any(hit["sharedTags"] for hit in hits)
+    assert shared_tags > 20, "tags take part in the ranking"
+
+
+def test_generated_similar_events_are_the_brute_force_ranking(
+    generated: tuple[ApiClient, Links, Bm25, list[str]]
+) -> None:
+    api, links, bm25, sample = generated
+    for number, path in enumerate(sample):
+        check_similar(api, links, bm25, path, (100, 10, 3)[number % 3])
+
+
+def test_similar_takes_first_from_0_to_100(api: ApiClient, documents: Documents) -> None:
+    path = sorted(documents)[0]
+    default = "query($path: String!) { event(path: $path) { similar { score } } }"
+    assert len(api.data(default, {"path": path})["event"]["similar"]) == 10
+    assert api.data(SIMILAR, {"path": path, "first": 0})["event"]["similar"] == []
+    assert len(api.data(SIMILAR, {"path": path, "first": 100})["event"]["similar"]) <= 100
+    for bad in (-1, 101, 10_000):
+        error = api.error(SIMILAR, {"path": path, "first": bad})
+        assert error["extensions"]["code"] == "BAD_USER_INPUT" and "between 0 and 100" in error["message"]
+
+
+def test_the_example_queries_name_real_events(api: ApiClient) -> None:
+    """schema/examples/thread.graphql and similar.graphql answer with a thread and with hits (not empty)."""
+    examples = Path(__file__).resolve().parent.parent / "schema" / "examples"
+    for name, key in (("thread", "thread"), ("similar", "similar")):
+        text = (examples / f"{name}.graphql").read_text(encoding="utf-8")
+        variables = json.loads(next(line for line in text.splitlines() if line.startswith("# variables:"))[12:])
+        event = api.data(text, variables)["event"]
+        assert event[key], name
+
+
+# -- the compiled engine answers as graphql-core does ------------------------------------------------------------
+@pytest.mark.parametrize(("query", "code"), [
+    ("""{ events(first: 3) { edges { node { path thread { totalCount firstDate lastDate truncated
+         tags(first: 2) { count tag { name } } events(first: 2, orderBy: DATE_DESC) { totalCount edges { cursor } } }
+         similar(first: 4) { score sharedTags { name } event { path } } } } } }""", None),
+    ("{ events(first: 2) { edges { node { path similar(first: 101) { score } } } } }", "BAD_USER_INPUT"),
+    ("{ events(first: 2) { edges { node { thread { tags(first: -1) { count } totalCount } } } } }", "BAD_USER_INPUT"),
+    ('{ events(first: 2) { edges { node { thread { events(after: "bad") { totalCount } } } } } }', "BAD_USER_INPUT"),
+])
+def test_the_compiled_engine_answers_as_graphql_core_does(bundled_store: EventStore, query: str, code: str | None) -> None:
+    """The same answer (data, errors and where they null) from compiled plans and from graphql-core's execution."""
+    context = {"request": None, "response": None, ARCHIVE: Archive.from_documents(bundled_store.documents())}
+    answers = []
+    for compiled in (True, False):
+        schema = build_schema(QueryLimits(max_cost=None), compiled_plans=compiled)
+        result = asyncio.run(schema.execute(query, context_value=context))
+        answers.append((result.data, [error.formatted for error in result.errors or []]))
+        if compiled and schema.plans is not None:
+            assert schema.plans.stats()["compiled"] == 1, "read directly, not through graphql-core"
+    assert answers[0] == answers[1]
+    data, errors = answers[0]
+    if code is None:
+        assert not errors and data["events"]["edges"][0]["node"]["thread"]["totalCount"] >= 1
+    else:
+        assert errors and {error["extensions"]["code"] for error in errors} == {code}
