@@ -129,3 +129,11 @@ def test_healthz_counts_what_plans_answered_and_what_fell_back(api: ApiClient) -
     after = api.request("GET", "/healthz").json()["engine"]
     assert after["compiledPlans"] is True
     assert (after["compiled"] - before["compiled"], after["fallbacks"] - before["fallbacks"]) == (1, 1)
+
+
+def test_a_null_condition_for_include_is_the_clients_error_at_its_field(context: dict[str, Any]) -> None:
+    query = "query($v: Boolean = true) { stats { events } events(first: 2) { edges { node { path @include(if: $v) } } } }"
+    ours, reference, _stats = _both(query, context, {"v": None})
+    assert ours == reference and ours[0] is None  # the node is non-null all the way up to `events`
+    assert [(error["path"], error["extensions"]["code"]) for error in ours[1]] == [
+        (["events", "edges", 0, "node"], "BAD_USER_INPUT")]
