@@ -27,7 +27,7 @@ GERMANY_BORDER = "/news/2015/09/13/germany-reintroduces-emergency-controls-on-it
 GERMANY_TRAINS = "/news/2015/09/14/germany-reopens-train-services-from-austria-after-reintroducing-border-controls.md"
 STORY = """query Story($path: String!) { event(path: $path) { headline date
   thread { totalCount events(first: 100) { edges { node { path headline date } } } }
-  similar(first: 6) { score event { path headline } } } }"""
+  similar(first: 6) { edges { score node { path headline } } } } }"""
 ON_THIS_DAY = """query Day($month: Int!, $day: Int!) { onThisDay(month: $month, day: $day, first: 20) {
   totalCount edges { node { headline date } } } }"""
 TRENDING = """query Trending($from: Date!, $to: Date!) { trendingTags(from: $from, to: $to, first: 8) { tag { name } count } }"""
@@ -77,7 +77,7 @@ def check_event_page(page: Page, server: str, path: str) -> dict[str, Any]:
             expect(item.get_by_role("link")).to_have_attribute("href", event_href(node["path"]))
     expect(page.locator(".thread-item[aria-current]")).to_have_count(1 if nodes else 0)
     similar = page.locator(".similar-item .event-title")
-    expect(similar).to_have_text([hit["event"]["headline"] for hit in story["similar"]])
+    expect(similar).to_have_text([hit["node"]["headline"] for hit in story["similar"]["edges"]])
     return story
 
 
@@ -108,7 +108,7 @@ def test_thread_similar_on_this_day_trending(browser: Browser, server: str) -> N
         trains = check_event_page(page, server, GERMANY_TRAINS)
 
         # Similar event: the best match, followed.
-        best = trains["similar"][0]["event"]
+        best = trains["similar"]["edges"][0]["node"]
         page.locator(".similar-item").first.get_by_role("link", name=best["headline"]).click()
         expect(page).to_have_url(f"{server}/{event_href(best['path'])}")
         similar_event = check_event_page(page, server, best["path"])

@@ -35,7 +35,16 @@ from newsgraph.load import load_texts
 from newsgraph.parse import canonical_path
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore, event_to_document
-from tests.api_listings import Listing, document_tags, event_markdown, page_through, resolve
+from tests.api_listings import (
+    Listing,
+    document_tags,
+    event_markdown,
+    fetch_error,
+    fetch_page,
+    page_through,
+    resolve,
+    searchable_words,
+)
 from tests.drivers import ApiClient
 
 Documents = dict[str, dict[str, Any]]
@@ -52,7 +61,9 @@ THREAD = """query Thread($path: String!, $first: Int!, $after: String) {
   } }
 }"""
 SIMILAR = """query Similar($path: String!, $first: Int!) {
-  event(path: $path) { similar(first: $first) { score sharedTags { name } event { path } } }
+  event(path: $path) { similar(first: $first) {
+    totalCount pageInfo { hasNextPage hasPreviousPage } edges { cursor score sharedTags { name } node { path } }
+  } }
 }"""
 
 
@@ -207,9 +218,13 @@ def check_thread(api: ApiClient, links: Links, path: str, limit: int = threads_m
 
 
 def check_similar(api: ApiClient, links: Links, bm25: Bm25, path: str, first: int) -> list[dict[str, Any]]:
-    hits = api.data(SIMILAR, {"path": path, "first": first})["event"]["similar"]
+    """The first page (`first` edges) of the event's similar events, against the brute-force ranking."""
+    similar = api.data(SIMILAR, {"path": path, "first": first})["event"]["similar"]
+    hits = similar["edges"]
     scores, terms = similar_scores(links, bm25, path)
-    paths = [hit["event"]["path"] for hit in hits]
+    paths = [hit["node"]["path"] for hit in hits]
+    assert similar["totalCount"] == min(similar_module.MAX_SIMILAR, len(scores)), "the best 100 candidates"
+    assert similar["pageInfo"] == {"hasNextPage": similar["totalCount"] > first, "hasPreviousPage": False}
     assert len(hits) == min(first, len(scores)) and len(set(paths)) == len(paths)
     assert path not in paths and not set(paths) & links.targets[path], "itself or a related target"
     assert [(-h["score"], p) for h, p in zip(hits, paths, strict=True)] == sorted(
@@ -350,9 +365,9 @@ def test_a_crafted_archive_has_the_threads_written_out(store: EventStore) -> Non
 
 def test_a_crafted_event_is_never_similar_to_itself_or_its_links(store: EventStore) -> None:
     api, path = _crafted(store)
-    hits = api.data(SIMILAR, {"path": path["A"], "first": 100})["event"]["similar"]
+    hits = api.data(SIMILAR, {"path": path["A"], "first": 100})["event"]["similar"]["edges"]
     # D by its summary's words, C by a tag (X); not A itself, nor B and E (A's links); F and G share nothing
-    assert [(hit["event"]["path"], [tag["name"] for tag in hit["sharedTags"]]) for hit in hits] == [
+    assert [(hit["node"]["path"], [tag["name"] for tag in hit["sharedTags"]]) for hit in hits] == [
         (path["D"], []), (path["C"], ["X"])]
     assert hits[1]["score"] == pytest.approx(similar_module.TAG_WEIGHT / 3)  # Jaccard {X, Z} and {W, X}: 1/3
     assert 0 < hits[1]["score"] < hits[0]["score"] <= 1
@@ -378,15 +393,116 @@ def test_generated_similar_events_are_the_brute_force_ranking(
         check_similar(api, links, bm25, path, (100, 10, 3)[number % 3])
 
 
-def test_similar_takes_first_from_0_to_100(api: ApiClient, documents: Documents) -> None:
+def similar_listing(path: str) -> Listing:
+    return Listing("similar", "similar", (f"event(path: {json.dumps(path)})",), edge_extra="score sharedTags { name }")
+
+
+@pytest.fixture(scope="module")
+def most_similar(api: ApiClient, bundled: tuple[Links, Bm25]) -> tuple[str, list[dict[str, Any]]]:
+    """The bundled event with the most similar events, and all of them (one page of 100), checked by brute force."""
+    links, bm25 = bundled
+    start = max(sorted(links.documents), key=lambda path: len(similar_scores(links, bm25, path)[0]))
+    edges = check_similar(api, links, bm25, start, 100)
+    assert len(edges) > 30, "a long list to page through"
+    return start, edges
+
+
+def test_similar_pages_forward_and_back_with_cursors(
+    api: ApiClient, most_similar: tuple[str, list[dict[str, Any]]]
+) -> None:
+    start, edges = most_similar
+    listing = similar_listing(start)
+    ranking = [edge["node"]["path"] for edge in edges]
+    for size in (1, 3, 7, None):  # None: the default page (20)
+        forward = page_through(api, listing, size)
+        assert forward.keys() == ranking and forward.total_count == len(ranking)
+        assert [edge["score"] for edge in forward.edges] == [edge["score"] for edge in edges]
+        assert forward.edges == page_through(api, listing, size or 20, backward=True).edges, "same edges both ways"
+    middle = edges[len(edges) // 2]["cursor"]
+    after = fetch_page(api, listing, first=5, after=middle)
+    assert [edge["node"]["path"] for edge in after["edges"]] == ranking[len(ranking) // 2 + 1:][:5]
+    assert after["pageInfo"]["hasPreviousPage"] and after["pageInfo"]["hasNextPage"]
+    before = fetch_page(api, listing, last=5, before=middle)
+    assert [edge["node"]["path"] for edge in before["edges"]] == ranking[:len(ranking) // 2][-5:]
+    assert page_through(api, listing, 4, start=middle).keys() == ranking[len(ranking) // 2 + 1:]
+    assert page_through(api, listing, 4, backward=True, start=middle).keys() == ranking[:len(ranking) // 2]
+
+
+def test_similar_takes_the_date_orders(
+    api: ApiClient, documents: Documents, most_similar: tuple[str, list[dict[str, Any]]]
+) -> None:
+    start, edges = most_similar
+    listing = similar_listing(start)
+    scores = {edge["node"]["path"]: edge["score"] for edge in edges}
+    oldest = sorted(scores, key=lambda path: (documents[path]["date"], path))
+    for order, expected in (("DATE_ASC", oldest), ("DATE_DESC", oldest[::-1])):
+        forward = page_through(api, listing, 6, orderBy=order)
+        assert forward.keys() == expected, order
+        assert page_through(api, listing, 9, backward=True, orderBy=order).keys() == expected, order
+        assert all(edge["score"] == scores[edge["node"]["path"]] for edge in forward.edges), "the same scores"
+    relevance = fetch_page(api, listing, first=2)["edges"][-1]["cursor"]
+    error = fetch_error(api, listing, first=2, after=relevance, orderBy="DATE_DESC")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "another ordering" in error["message"]
+
+
+def test_similar_takes_the_filter_of_every_listing(
+    api: ApiClient, bundled: tuple[Links, Bm25], most_similar: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """The filter narrows the similar events (never adds to them) and keeps their scores and order."""
+    links, bm25 = bundled
+    documents = links.documents
+    start, edges = most_similar
+    listing = similar_listing(start)
+    ranking = [edge["node"]["path"] for edge in edges]
+    scores = {edge["node"]["path"]: edge["score"] for edge in edges}
+    tag = Counter(t for path in ranking for t in links.tags[path]).most_common(1)[0][0]
+    day = sorted(documents[path]["date"] for path in ranking)[len(ranking) // 3]
+    word = next(word for word in query_terms(bm25, documents[start])
+                if 1 < sum(word in searchable_words(documents[path]) for path in ranking) < len(ranking))
+    cases: list[tuple[dict[str, Any], list[str]]] = [
+        ({"tagsAny": [tag.upper()]}, [p for p in ranking if tag in links.tags[p]]),
+        ({"dateFrom": day}, [p for p in ranking if documents[p]["date"] >= day]),
+        ({"tagsAll": [tag], "dateTo": day}, [p for p in ranking if tag in links.tags[p] and documents[p]["date"] <= day]),
+        ({"text": word}, [p for p in ranking if word in searchable_words(documents[p])]),
+        ({"text": "zzqqxx"}, []),
+    ]
+    for given, expected in cases:
+        assert expected != ranking or not expected, f"{given} narrows"
+        walk = page_through(api, listing, 4, filter=given)
+        assert walk.keys() == expected and walk.total_count == len(expected), given
+        assert all(edge["score"] == scores[edge["node"]["path"]] for edge in walk.edges), "similarity, not BM25"
+        assert page_through(api, listing, 5, backward=True, filter=given).keys() == expected, given
+    error = fetch_error(api, listing, filter={"dateFrom": "2015-09-10", "dateTo": "2015-09-01"})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_similar_filters_only_the_best_100(generated: tuple[ApiClient, Links, Bm25, list[str]]) -> None:
+    """The candidates are the 100 best: a filter narrows them, it does not reach further down the ranking."""
+    api, links, bm25, sample = generated
+    documents = links.documents
+    start = next(path for path in sample if len(similar_scores(links, bm25, path)[0]) > 2 * similar_module.MAX_SIMILAR)
+    best = [edge["node"]["path"] for edge in check_similar(api, links, bm25, start, 100)]
+    assert len(best) == similar_module.MAX_SIMILAR
+    day = sorted(documents[path]["date"] for path in best)[similar_module.MAX_SIMILAR // 2]
+    walk = page_through(api, similar_listing(start), 30, filter={"dateFrom": day})
+    assert walk.keys() == [path for path in best if documents[path]["date"] >= day]
+    assert walk.total_count == len(walk.nodes) < similar_module.MAX_SIMILAR
+
+
+def test_similar_takes_first_and_last_from_0_to_100(api: ApiClient, documents: Documents) -> None:
     path = sorted(documents)[0]
-    default = "query($path: String!) { event(path: $path) { similar { score } } }"
-    assert len(api.data(default, {"path": path})["event"]["similar"]) == 10
-    assert api.data(SIMILAR, {"path": path, "first": 0})["event"]["similar"] == []
-    assert len(api.data(SIMILAR, {"path": path, "first": 100})["event"]["similar"]) <= 100
-    for bad in (-1, 101, 10_000):
-        error = api.error(SIMILAR, {"path": path, "first": bad})
-        assert error["extensions"]["code"] == "BAD_USER_INPUT" and "between 0 and 100" in error["message"]
+    listing = similar_listing(path)
+    total = fetch_page(api, listing, first=100)["totalCount"]
+    assert len(fetch_page(api, listing)["edges"]) == min(20, total), "the default page of every connection"
+    empty = fetch_page(api, listing, first=0)
+    assert empty["edges"] == [] and empty["totalCount"] == total and empty["pageInfo"]["hasNextPage"] == (total > 0)
+    assert len(fetch_page(api, listing, last=100)["edges"]) == total <= 100
+    for name in ("first", "last"):
+        for bad in (-1, 101, 10_000):
+            error = fetch_error(api, listing, **{name: bad})
+            assert error["extensions"]["code"] == "BAD_USER_INPUT" and "between 0 and 100" in error["message"]
+    error = fetch_error(api, listing, after="not a cursor")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 def test_the_example_queries_name_real_events(api: ApiClient) -> None:
@@ -396,15 +512,19 @@ def test_the_example_queries_name_real_events(api: ApiClient) -> None:
         text = (examples / f"{name}.graphql").read_text(encoding="utf-8")
         variables = json.loads(next(line for line in text.splitlines() if line.startswith("# variables:"))[12:])
         event = api.data(text, variables)["event"]
-        assert event[key], name
+        assert event[key] if key == "thread" else event[key]["edges"], name
 
 
 # -- the compiled engine answers as graphql-core does ------------------------------------------------------------
 @pytest.mark.parametrize(("query", "code"), [
     ("""{ events(first: 3) { edges { node { path thread { totalCount firstDate lastDate truncated
          tags(first: 2) { count tag { name } } events(first: 2, orderBy: DATE_DESC) { totalCount edges { cursor } } }
-         similar(first: 4) { score sharedTags { name } event { path } } } } } }""", None),
-    ("{ events(first: 2) { edges { node { path similar(first: 101) { score } } } } }", "BAD_USER_INPUT"),
+         similar(first: 4) { totalCount pageInfo { hasNextPage endCursor }
+           edges { cursor score sharedTags { name } node { path } } }
+         byDate: similar(first: 3, orderBy: DATE_ASC, filter: { dateFrom: "2015-09-05" }) {
+           totalCount edges { cursor score node { path date } } } } } } }""", None),
+    ("{ events(first: 2) { edges { node { path similar(first: 101) { totalCount } } } } }", "BAD_USER_INPUT"),
+    ('{ events(first: 2) { edges { node { similar(before: "bad") { edges { score } } } } } }', "BAD_USER_INPUT"),
     ("{ events(first: 2) { edges { node { thread { tags(first: -1) { count } totalCount } } } } }", "BAD_USER_INPUT"),
     ('{ events(first: 2) { edges { node { thread { events(after: "bad") { totalCount } } } } } }', "BAD_USER_INPUT"),
 ])

@@ -1,7 +1,7 @@
 """Which events a listing holds and in which order: filters and sort keys over the archive.
 
 No Strawberry here: the same selection serves `events`, `search`, tag, day and
-publisher listings, so every list follows one convention.
+publisher listings and `Event.similar`, so every list follows one convention.
 """
 
 from __future__ import annotations
@@ -43,12 +43,20 @@ class Criteria:
 
 @dataclass(frozen=True)
 class Selection:
-    """Matching archive positions, ascending; relevance scores when a text query was given."""
+    """Matching archive positions, ascending; relevance scores when a text query was given, or when the
+    caller ranked the positions itself (`ranked_by`)."""
 
     positions: Sequence[int]
     query: SearchQuery | None = None
     scores: Mapping[int, float] = field(default_factory=dict)
     matches: Matches | None = None  # the text's matches as the index keeps them, when only dates narrow them
+    ranked: bool = False  # `scores` (one per position) were given by the caller: RELEVANCE orders by them
+
+    @classmethod
+    def ranked_by(cls, positions: Sequence[int], scores: Mapping[int, float]) -> Selection:
+        """`positions` (ascending) ranked by the caller's `scores` (higher first), without a search text:
+        RELEVANCE orders them by score, ties by path, as it orders search hits (e.g. `Event.similar`)."""
+        return cls(positions, scores=scores, ranked=True)
 
 
 def check_criteria(criteria: Criteria) -> None:
@@ -127,7 +135,7 @@ def _user_input(search: Callable[[T], R], argument: T) -> R:
 def ordered(archive: Archive, selection: Selection, order: Order) -> tuple[Sequence[int], Callable[[int], tuple], str, bool]:
     """(items ascending by key, key, cursor kind, shown descending) for `paging.paginate`."""
     if order is Order.RELEVANCE:
-        if selection.query is None:
+        if selection.query is None and not selection.ranked:
             raise UserInputError("orderBy RELEVANCE needs a search text (filter.text or search(text:))")
         scores = selection.scores
 

@@ -12,10 +12,11 @@ from typing import Annotated, Any
 
 import strawberry
 
-from newsgraph.api.connections import Connection
+from newsgraph.api.connections import Connection, PageInfo, page_info
 from newsgraph.api.limits import check_deadline
-from newsgraph.api.selection import Order
-from newsgraph.api.types import Event, Tag, _bounded, event_listing
+from newsgraph.api.paging import PageRequest
+from newsgraph.api.selection import Criteria, Order, Selection, select
+from newsgraph.api.types import Event, EventFilter, Tag, _bounded, event_listing, paginate_events
 from newsgraph.archive import (
     MAX_SIMILAR,
     MAX_THREAD_EVENTS,
@@ -70,14 +71,12 @@ class Thread:
     )
 
 
-@strawberry.type(description="An event like another one, with how alike the two are.")
+@strawberry.type(description="One similar event of a page: the event, how alike the two are and the tags they share.")
 class SimilarEvent:
+    cursor: str = strawberry.field(description="Opaque; pass as `after`/`before`.")
+    node: Event = strawberry.field(description="The similar event.")
     hit: strawberry.Private[SimilarHit]
     archive: strawberry.Private[Archive]
-
-    @strawberry.field(description="The similar event.")
-    def event(self) -> Event:
-        return Event.at(self.archive, self.hit.position)
 
     @strawberry.field(description=f"text + {TAG_WEIGHT:g} × tags, each in [0, 1] (see `Event.similar`); higher is closer.")
     def score(self) -> float:
@@ -89,6 +88,15 @@ class SimilarEvent:
         return [tags[key] for key in self.hit.shared_tags]
 
 
+@strawberry.type(description="A page of the events most like another one.")
+class SimilarConnection:
+    edges: list[SimilarEvent] = strawberry.field(description="The similar events of this page, best first by default.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    total_count: int = strawberry.field(
+        description=f"How many of the event's similar events (its best {MAX_SIMILAR}) meet the filter, in all."
+    )
+
+
 def thread(event: Event) -> Thread:
     """`Event.thread`: the event's thread, made once per archive."""
     check_deadline()
@@ -97,9 +105,20 @@ def thread(event: Event) -> Thread:
     return Thread(record=found, archive=event.archive)
 
 
-def similar(event: Event, first: int) -> list[SimilarEvent]:
-    """`Event.similar`: `first` (0..MAX_SIMILAR, else BAD_USER_INPUT) hits, best first."""
+def similar(event: Event, filter: EventFilter | None, order: Order, request: PageRequest) -> SimilarConnection:  # noqa: A002
+    """`Event.similar`: the event's best MAX_SIMILAR hits, narrowed by `filter` as any listing is, ordered by
+    their score (RELEVANCE, ties by path) or by date, one page of them."""
     check_deadline()
     archive = event.archive
-    hits = similar_events(archive, event.record.path, _bounded(first, "first", MAX_SIMILAR))
-    return [SimilarEvent(hit=hit, archive=archive) for hit in hits]
+    hits = {hit.position: hit for hit in similar_events(archive, event.record.path, MAX_SIMILAR)}
+    narrowed = select(archive, filter.criteria() if filter else Criteria(), hits.keys())
+    scores = {position: hit.score for position, hit in hits.items()}
+    page = paginate_events(archive, Selection.ranked_by(narrowed.positions, scores), order, request)
+    return SimilarConnection(
+        edges=[
+            SimilarEvent(cursor=cursor, node=Event.at(archive, position), hit=hits[position], archive=archive)
+            for cursor, position in page.edges
+        ],
+        page_info=page_info(page),
+        total_count=page.total_count,
+    )

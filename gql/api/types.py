@@ -37,14 +37,22 @@ from newsgraph.api.ids import to_global_id
 from newsgraph.api.limits import check_deadline
 from newsgraph.api.selection import Criteria, Order, Selection, ordered, select
 from newsgraph.api.summary_cache import summary_html
-from newsgraph.archive import MAX_QUERY_TERMS, MAX_THREAD_EVENTS, TAG_WEIGHT, Archive, highlight, publisher_domain
+from newsgraph.archive import (
+    MAX_QUERY_TERMS,
+    MAX_SIMILAR,
+    MAX_THREAD_EVENTS,
+    TAG_WEIGHT,
+    Archive,
+    highlight,
+    publisher_domain,
+)
 from newsgraph.archive import Publisher as ArchivePublisher
 from newsgraph.archive import Tag as ArchiveTag
 from newsgraph.parse import Event as ArchiveEvent
 from newsgraph.parse import RelatedItem, slugify
 
 if TYPE_CHECKING:  # they name `Event` in turn: `Event.thread` and `Event.similar` name them lazily
-    from newsgraph.api.story_types import SimilarEvent, Thread
+    from newsgraph.api.story_types import SimilarConnection, Thread
 
 EventOrder = strawberry.enum(
     Order,
@@ -182,12 +190,15 @@ _STORY_THREAD = (
     "to this event are kept and `truncated` is true."
 )
 _STORY_SIMILAR = (
-    f"Events most like this one, best first (equal scores by path): `score` = text + {TAG_WEIGHT:g} × tags. "
+    f"Events most like this one: `score` = text + {TAG_WEIGHT:g} × tags. "
     f"Text: the BM25 weights, in the other event, of this event's {MAX_QUERY_TERMS} most distinctive headline and "
     "summary words (by tf-idf; words in more than half the events left out), divided by the same sum for this "
     "event and capped at 1. Tags: shared tags ÷ the tags of either (Jaccard). This event and the events its "
-    "related links point at are left out."
+    f"related links point at are left out. The candidates are this event's {MAX_SIMILAR} best-scoring events: "
+    "`filter` narrows them (`totalCount` counts what is left) and `orderBy` orders them, RELEVANCE (the default) "
+    "being the score, best first, equal scores by path."
 )
+_SIMILAR_ORDER = Annotated[Order, strawberry.argument(description="Sort order; RELEVANCE is `score`, best first.")]
 
 
 @strawberry.type(description="One news event of the archive.")
@@ -262,11 +273,17 @@ class Event(Node):
 
     @strawberry.field(description=_STORY_SIMILAR)
     def similar(
-        self, first: Annotated[int, strawberry.argument(description="How many (at most 100).")] = 10
-    ) -> list[Annotated[SimilarEvent, strawberry.lazy("newsgraph.api.story_types")]]:
+        self,
+        filter: FilterArgument = None,  # noqa: A002 - the public argument name
+        order_by: _SIMILAR_ORDER = Order.RELEVANCE,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Annotated[SimilarConnection, strawberry.lazy("newsgraph.api.story_types")]:
         from newsgraph.api.story_types import similar
 
-        return similar(self, first)
+        return similar(self, filter, order_by, page_request(first, after, last, before))
 
 
 @strawberry.type(description="How often another tag appears on the same events.")

@@ -37,7 +37,7 @@ from newsgraph.archive.text import tokens
 MAX_QUERY_TERMS = 15  # the event's distinctive words that are looked for
 COMMON_SHARE = 0.5  # a word in more than this share of the events is not distinctive
 TAG_WEIGHT = 0.5  # what the tags' Jaccard index counts for beside the text score
-MAX_SIMILAR = 100  # hits one ranking holds at most (the API's `first` bound)
+MAX_SIMILAR = 100  # hits one ranking holds at most: the candidates `Event.similar` pages, filters and orders
 SIMILAR_CACHE_ENTRIES = 1_024  # rankings kept per archive
 
 

@@ -426,9 +426,11 @@ query Event($path: String!) {
       events(first: 100) { edges { node { path date headline } } }
     }
     similar(first: 6) {
-      score
-      sharedTags { name }
-      event { path date headline }
+      edges {
+        score
+        sharedTags { name }
+        node { path date headline }
+      }
     }
   }
 }
@@ -763,10 +765,10 @@ function threadSection(event) {
 }
 
 function similarSection(event) {
-  const similar = event.similar;
+  const similar = event.similar.edges;
   return section("similar-heading", "Similar events",
     similar.length
-      ? h("ol", { class: "similar-list" }, similar.map(({ event: other, score, sharedTags }) =>
+      ? h("ol", { class: "similar-list" }, similar.map(({ node: other, score, sharedTags }) =>
           h("li", { class: "similar-item" },
             h("h3", { class: "event-title" }, h("a", { href: eventHref(other.path) }, other.headline)),
             h("p", { class: "event-meta" },
