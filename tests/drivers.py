@@ -133,3 +133,13 @@ def running_server(*args: str, cwd: Path = REPO, env: dict[str, str] | None = No
     """`newsgraph serve` in a real uvicorn process on a free port; yields its base URL."""
     with server_process(*args, cwd=cwd, env=env, startup_timeout=startup_timeout) as server:
         yield server.url
+
+
+def generated_store_in(directory: Path, events: int, seed: int) -> Any:
+    """An EventStore in `directory` holding `events` generated events (bench.corpus), written from their documents."""
+    from bench.corpus import generate_events
+    from newsgraph.store import EventStore, event_to_document
+
+    store = EventStore(directory / "newsgraph.json")
+    store.write([event_to_document(event) for event in generate_events(events, seed)])
+    return store

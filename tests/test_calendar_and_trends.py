@@ -16,15 +16,14 @@ from typing import Any
 
 import pytest
 
-from bench.corpus import generate_events
 from newsgraph.api import ARCHIVE, build_schema
 from newsgraph.api.internals import why_off
 from newsgraph.archive import Archive
 from newsgraph.archive.trends import count_by_events, count_by_tags, preceding_window
 from newsgraph.server.app import ServerSettings, create_app
-from newsgraph.store import EventStore, event_to_document
+from newsgraph.store import EventStore
 from tests.api_listings import Listing, document_tags, fetch_error, fetch_page, newest_first, page_through
-from tests.drivers import ApiClient
+from tests.drivers import ApiClient, generated_store_in
 
 GENERATED_EVENTS = 3000
 GENERATED_SEED = 20
@@ -37,9 +36,7 @@ Row = tuple[str, int, int]  # (tag key, count in the window, count in the preced
 # -- fixtures: the generated archive in a store of its own ---------------------------------------------------
 @pytest.fixture(scope="module")
 def generated_store(tmp_path_factory: pytest.TempPathFactory) -> EventStore:
-    store = EventStore(tmp_path_factory.mktemp("generated") / "newsgraph.json")
-    store.write([event_to_document(event) for event in generate_events(GENERATED_EVENTS, GENERATED_SEED)])
-    return store
+    return generated_store_in(tmp_path_factory.mktemp("generated"), GENERATED_EVENTS, GENERATED_SEED)
 
 
 @pytest.fixture(scope="module")

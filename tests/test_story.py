@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-from bench.corpus import generate_events
 from newsgraph.api import ARCHIVE, QueryLimits, build_schema
 from newsgraph.archive import Archive
 from newsgraph.archive import similar as similar_module
@@ -34,7 +33,7 @@ from newsgraph.archive.ranking import K1, B
 from newsgraph.load import load_texts
 from newsgraph.parse import canonical_path
 from newsgraph.server.app import ServerSettings, create_app
-from newsgraph.store import EventStore, event_to_document
+from newsgraph.store import EventStore
 from tests.api_listings import (
     Listing,
     document_tags,
@@ -45,7 +44,7 @@ from tests.api_listings import (
     resolve,
     searchable_words,
 )
-from tests.drivers import ApiClient
+from tests.drivers import ApiClient, generated_store_in
 
 Documents = dict[str, dict[str, Any]]
 GENERATED_EVENTS = 1_500
@@ -248,9 +247,7 @@ def bundled(documents: Documents) -> tuple[Links, Bm25]:
 
 @pytest.fixture(scope="module")
 def generated_store(tmp_path_factory: pytest.TempPathFactory) -> EventStore:
-    store = EventStore(tmp_path_factory.mktemp("generated") / "newsgraph.json")
-    store.write([event_to_document(event) for event in generate_events(GENERATED_EVENTS, GENERATED_SEED)])
-    return store
+    return generated_store_in(tmp_path_factory.mktemp("generated"), GENERATED_EVENTS, GENERATED_SEED)
 
 
 @pytest.fixture(scope="module")

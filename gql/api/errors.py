@@ -65,10 +65,10 @@ def classify(error: GraphQLError) -> GraphQLError:
         return _with_code(error, GRAPHQL_PARSE_FAILED)
     if is_unexpected(error):
         return _with_code(error, INTERNAL_SERVER_ERROR, MASKED_MESSAGE)
-    if error.message.startswith("Argument '"):  # a null variable given to a non-null argument or `@skip`'s `if`
-        return _with_code(error, BAD_USER_INPUT)
-    if error.path is not None:  # graphql-core's own, e.g. a null in a non-null position: the server's fault
-        return _with_code(error, INTERNAL_SERVER_ERROR)
+    if error.path is not None:  # raised while executing by graphql-core itself
+        if error.message.startswith("Argument '"):  # a null variable for a non-null argument, or for `@skip`'s `if`
+            return _with_code(error, BAD_USER_INPUT)
+        return _with_code(error, INTERNAL_SERVER_ERROR)  # e.g. a resolver's result of the wrong shape: ours to fix
     if error.message.startswith("Variable '$"):
         return _with_code(error, BAD_USER_INPUT)  # variable values that do not fit their types
     return _with_code(error, GRAPHQL_VALIDATION_FAILED)

@@ -16,7 +16,7 @@ from newsgraph.api.connections import Connection, PageInfo, page_info
 from newsgraph.api.limits import check_deadline
 from newsgraph.api.paging import PageRequest
 from newsgraph.api.selection import Criteria, Order, Selection, select
-from newsgraph.api.types import Event, EventFilter, Tag, _bounded, event_listing, paginate_events
+from newsgraph.api.types import Event, EventFilter, Tag, TagCount, _bounded, event_listing, paginate_events
 from newsgraph.archive import (
     MAX_SIMILAR,
     MAX_THREAD_EVENTS,
@@ -27,12 +27,6 @@ from newsgraph.archive import (
     similar_events,
     thread_of,
 )
-
-
-@strawberry.type(description="A tag of a story thread, with how many of the thread's events carry it.")
-class ThreadTag:
-    tag: Tag = strawberry.field(description="The tag.")
-    count: int = strawberry.field(description="Events of the thread carrying the tag.")
 
 
 @strawberry.type(description="The story an event belongs to: events linked on its subjects, through time.")
@@ -59,10 +53,10 @@ class Thread:
     @strawberry.field(description="The tags of the thread's events: the most carried first, ties by name (case-insensitively).")
     def tags(
         self, first: Annotated[int, strawberry.argument(description="How many (at most 100).")] = 10
-    ) -> list[ThreadTag]:
+    ) -> list[TagCount]:
         check_deadline()
         tags: dict[str, Any] = self.archive.tags  # the archive's tag records, which `Tag`'s fields read (types.Tag)
-        return [ThreadTag(tag=tags[key], count=count) for key, count in self.record.tag_counts[:_bounded(first, "first")]]
+        return [TagCount(tag=tags[key], count=count) for key, count in self.record.tag_counts[:_bounded(first, "first")]]
 
     events: Connection[Event] = event_listing(
         lambda thread, archive: thread.record.positions,

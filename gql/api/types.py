@@ -286,10 +286,10 @@ class Event(Node):
         return similar(self, filter, order_by, page_request(first, after, last, before))
 
 
-@strawberry.type(description="How often another tag appears on the same events.")
+@strawberry.type(description="A tag and how many events of a list carry it (`relatedTags`: the events of both tags).")
 class TagCount:
-    tag: Tag = strawberry.field(description="The co-occurring tag.")
-    count: int = strawberry.field(description="Events carrying both tags.")
+    tag: Tag = strawberry.field(description="The tag.")
+    count: int = strawberry.field(description="How many of the list's events carry it.")
 
 
 @strawberry.type(description="How many events fall in one period of a timeline.")
