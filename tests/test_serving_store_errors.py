@@ -108,7 +108,8 @@ def test_a_holder_never_starts_on_a_store_it_cannot_serve(tmp_path: Path, damage
     damage_of, says = DAMAGES[damage]
     damage_of(db)
     if damage == "deleted":  # a store missing at the start is a new, empty one: the server loads data into it
-        assert ArchiveHolder(EventStore(db)).health() == {"status": "ok", "events": 0, "loadedAt": 0.0}
+        assert ArchiveHolder(EventStore(db)).health() == {"status": "ok", "events": 0, "loadedAt": 0.0,
+                                                         "search": "onFirstSearch"}
     else:
         with pytest.raises(StoreCorrupt, match=re.escape(says)):
             ArchiveHolder(EventStore(db))
@@ -124,6 +125,17 @@ def test_serve_refuses_a_store_it_cannot_serve_with_one_error_line(tmp_path: Pat
     lines = result.stderr.splitlines()
     assert result.returncode == 1 and len(lines) == 1, result.stderr
     assert lines[0].startswith(f"error: {db}: ") and says in lines[0]
+
+
+def test_serve_that_cannot_write_its_store_says_so_in_one_line(tmp_path: Path) -> None:
+    """An OS error while refreshing the store from the data directory (here the store's directory is a file;
+    for a replica, a read-only mount) is an error line, not a traceback."""
+    (tmp_path / "a-file").touch()
+    db = tmp_path / "a-file" / "newsgraph.json"
+    result = newsgraph("serve", "--db", str(db), "--data", str(BUNDLED_NEWS), "--port", str(free_port()), timeout=60)
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: cannot refresh {db} from {BUNDLED_NEWS}: ") and "Traceback" not in result.stderr
 
 
 def test_reloads_under_queries_keep_the_servers_memory_flat(tmp_path: Path) -> None:

@@ -146,6 +146,10 @@ def serve(**values: Any) -> None:
     except (StoreError, StoreCorrupt, LoadFailed) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
+    except OSError as error:  # e.g. a read-only store (a replica's) that the data directory is newer than
+        click.echo(f"error: cannot refresh {store.path} from {data}: {error.strerror or error}"
+                   f"{f' ({error.filename})' if error.filename else ''}", err=True)
+        sys.exit(1)
     if report is not None:
         click.echo(f"loaded {data}: {report.loaded} loaded, {report.rejected} rejected", err=True)
     trusted = settings.trusted_documents
