@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -15,14 +16,16 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
 PYTHON = sys.executable
 NEWSGRAPH = [PYTHON, "-m", "newsgraph"]
 REPO = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 # -- data -----------------------------------------------------------------------------------
@@ -75,9 +78,15 @@ def store_file(work: Path, events: int, seed: int, direct: bool = False) -> Path
     return path
 
 
-def child_env() -> dict[str, str]:
+def child_env(first: Sequence[Path] = ()) -> dict[str, str]:
+    """The environment of a child process: the repository (for `bench`) on PYTHONPATH, after `first`.
+
+    `first` can put another `newsgraph` ahead of the installed one: a directory holding a link
+    `newsgraph -> <tree>/gql` (the package-dir mapping) wins over the editable install's finder,
+    which Python asks only after the path (bench/scenarios/ab.py runs an older commit that way).
+    """
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = os.pathsep.join([*map(str, first), str(REPO), env.get("PYTHONPATH", "")])
     env.pop("NEWSGRAPH_TOKEN", None)
     return env
 
@@ -98,6 +107,27 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if not numerator or not denominator:
         return None
     return numerator / denominator
+
+
+ROOM_SLOTS = 16_384  # pointer-sized slots: 128 KiB, so the chunk made for the frame is 256 KiB
+
+
+def call_with_room(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`function(*args, **kwargs)`, run at the bottom of a fresh, roomy frame-stack chunk.
+
+    CPython 3.11 keeps Python frames in 16 KiB chunks and frees a chunk as soon as the frame
+    at its base returns; graphql-core completes a value by recursion (about ten frames a level),
+    and when that recursion straddles a chunk boundary every crossing allocates and frees a
+    chunk, so the same query costs several times as much depending on how deep the stack
+    happened to be. This frame declares 128 KiB of value stack it never uses: the interpreter
+    starts a 256 KiB chunk for it and the recursion above it never crosses a boundary. The
+    engine scenario's floor runs through it, so the floor is graphql-core at its steadiest.
+    (newsgraph's own copy, gql/api/stack.py, went with the compiled plans.)
+    """
+    return function(*args, **kwargs)
+
+
+call_with_room.__code__ = call_with_room.__code__.replace(co_stacksize=call_with_room.__code__.co_stacksize + ROOM_SLOTS)
 
 
 def best_of(repeat: int, function) -> float:
@@ -155,8 +185,9 @@ class Server:
     """A server process on 127.0.0.1: started, waited for, stopped (its whole process group)."""
 
     def __init__(self, command: list[str], port: int, ready: tuple[str, str, bytes | None], cwd: Path,
-                 log: Path) -> None:
+                 log: Path, env: dict[str, str] | None = None) -> None:
         self.command, self.port, self.ready, self.cwd, self.log = command, port, ready, cwd, log
+        self.env = env
         self.process: subprocess.Popen | None = None
         self.started_at = 0.0
 
@@ -170,7 +201,7 @@ class Server:
         with open(self.log, "wb") as log:
             self.started_at = time.perf_counter()
             self.process = subprocess.Popen(self.command, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                                            env=child_env(), start_new_session=True)
+                                            env=self.env or child_env(), start_new_session=True)
         method, path, body = self.ready
         deadline = self.started_at + timeout
         with httpx.Client(timeout=30.0) as client:
@@ -208,14 +239,39 @@ class Server:
         self.stop()
 
 
+def has_setting(package: Path, name: str) -> bool:
+    """Whether the newsgraph in `package` (a `gql/` folder) has the setting `name`, read from its settings.py.
+
+    Read, not imported: the package may be another commit's (bench/scenarios/ab.py)."""
+    return re.search(rf"^    {re.escape(name)}: ", (package / "settings.py").read_text(encoding="utf-8"), re.M) is not None
+
+
+def cold_options(package: Path = REPO / "gql") -> list[str]:
+    """The serve options that leave out the response cache, where the package has one (cold figures)."""
+    return ["--no-response-cache"] if has_setting(package, "response_cache") else []
+
+
+def health(url: str) -> dict:
+    """What the server's `/healthz` answers."""
+    return httpx.get(url + "/healthz", timeout=30.0).json()
+
+
 READY_QUERY = b'{"query": "{ events(first: 1) { edges { node { path } } } }"}'
 
 
-def newsgraph_server(store: Path, work: Path, workers: int = 1, port: int | None = None) -> Server:
+def newsgraph_server(store: Path, work: Path, workers: int = 1, port: int | None = None,
+                     response_cache: bool = False, options: Sequence[str] = (), package: Path = REPO / "gql",
+                     env: dict[str, str] | None = None, name: str = "newsgraph") -> Server:
+    """`newsgraph serve` on the store, with extra `options`; `package` and `env` to run another tree's newsgraph.
+
+    Without its response cache unless asked (`response_cache`), where the package has one: the
+    scenarios repeat their requests, and each must be an execution, not a stored answer.
+    """
     port = port or free_port()
     command = [*NEWSGRAPH, "serve", "--db", str(store), "--data", str(work / "no-such-data"),
-               "--port", str(port), "--workers", str(workers)]
-    return Server(command, port, ("POST", "/graphql", READY_QUERY), work, work / "logs" / f"newsgraph-{port}.log")
+               "--port", str(port), "--workers", str(workers),
+               *([] if response_cache else cold_options(package)), *options]
+    return Server(command, port, ("POST", "/graphql", READY_QUERY), work, work / "logs" / f"{name}-{port}.log", env)
 
 
 @contextlib.contextmanager

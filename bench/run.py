@@ -2,8 +2,9 @@
 
     python -m bench.run --sizes 10000,100000                 # every scenario
     python -m bench.run --scenarios latency,engine --sizes 10000,100000,1000000
+    python -m bench.run --scenarios engine,ab,warm,memory --sizes 10000 --baseline-rev e088ff4
 
-Scenarios: load, cold, latency, engine, peer, throughput (see bench/scenarios/ and
+Scenarios: load, cold, latency, engine, peer, throughput, ab, warm, memory (see bench/scenarios/ and
 docs/performance.md). Each prints its tables (markdown) and writes `OUT/<scenario>.json`;
 `OUT/summary.md` collects the tables. Corpora and stores are cached under --work.
 """
@@ -15,6 +16,7 @@ import compileall
 import importlib
 import os
 import platform
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -24,7 +26,7 @@ import orjson
 
 from bench.common import REPO
 
-SCENARIOS = ("load", "cold", "latency", "engine", "peer", "throughput")
+SCENARIOS = ("load", "cold", "latency", "engine", "peer", "throughput", "ab", "warm", "memory")
 
 
 @dataclass
@@ -41,6 +43,8 @@ class Settings:
     parse_sample: int = 3000  # files timed for the bare-parse reference
     direct_above: int = 100_000  # larger stores are written from the generator, not from files
     peer_python: str | None = None
+    baseline_rev: str = "e088ff4"  # the ab scenario's other server: a commit, or "worktree" (the checkout)
+    documents: int = 10_000  # distinct documents the memory scenario sends
     scenario_sizes: dict[str, list[int]] = field(default_factory=dict)
 
 
@@ -49,6 +53,16 @@ def machine() -> dict:
     return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
             "memory_gib": round(memory / 2**30, 1),
             "load_average_at_start": os.getloadavg(), "processor": platform.processor() or platform.machine()}
+
+
+def checkout() -> dict:
+    """The commit measured and the files changed beside it (read-only git; empty where there is no git)."""
+    def git(*arguments: str) -> str:
+        done = subprocess.run(["git", "-C", str(REPO), *arguments], capture_output=True, text=True, check=False)
+        return done.stdout.rstrip("\n") if done.returncode == 0 else ""
+
+    return {"commit": git("rev-parse", "--short=12", "HEAD").strip(),
+            "changed": [line[3:] for line in git("status", "--porcelain", "--", "gql", "bench").splitlines()]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="write stores larger than this straight from the generator (no markdown files)")
     parser.add_argument("--peer-python", default=os.environ.get("NEWSGRAPH_PEER_PYTHON", "/tmp/venv-peer/bin/python"),
                         help="Python of a virtualenv with bench/peer-requirements.txt (env NEWSGRAPH_PEER_PYTHON)")
+    parser.add_argument("--baseline-rev", default="e088ff4",
+                        help="the ab scenario's baseline: a git revision (its gql/ via git archive) or 'worktree'")
+    parser.add_argument("--documents", type=int, default=10_000,
+                        help="distinct documents the memory scenario sends")
+    parser.add_argument("--ab-sizes", default=None, help="sizes for the ab scenario (default: --sizes)")
     args = parser.parse_args(argv)
 
     def sizes(text: str | None) -> list[int]:
@@ -84,19 +103,20 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     overrides = {"load": sizes(args.load_sizes), "peer": sizes(args.peer_sizes),
-                 "throughput": sizes(args.throughput_sizes)}
+                 "throughput": sizes(args.throughput_sizes), "ab": sizes(args.ab_sizes)}
     # The scenarios time fresh `newsgraph` processes. An installed package carries its bytecode
     # (pip compiles it); a checkout run with PYTHONDONTWRITEBYTECODE would compile every module
     # in every process timed (40 ms each, as much as a 10k reload's scan).
     compileall.compile_dir(REPO / "gql", quiet=1)
-    about = machine()
+    about = {**machine(), **checkout()}
     print(f"machine: {about}", flush=True)
     summary = [f"# newsgraph benchmarks ({time.strftime('%Y-%m-%d %H:%M')})", "", f"machine: `{about}`", ""]
     for name in chosen:
         settings = Settings(sizes=overrides.get(name, sizes(None)), work=args.work.resolve(), out=args.out,
                             seed=args.seed, repeat=args.repeat, requests=args.requests, duration=args.duration,
                             warmup=args.warmup, concurrency=args.concurrency, parse_sample=args.parse_sample,
-                            direct_above=args.direct_above, peer_python=args.peer_python)
+                            direct_above=args.direct_above, peer_python=args.peer_python,
+                            baseline_rev=args.baseline_rev, documents=args.documents)
         print(f"== {name} at {settings.sizes}", flush=True)
         started = time.perf_counter()
         result = importlib.import_module(f"bench.scenarios.{name}").run(settings)

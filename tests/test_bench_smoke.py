@@ -11,6 +11,7 @@ from bench.run import SCENARIOS, main
 from bench.scenarios.peer import peer_available
 
 EVENTS = 200
+DOCUMENTS = 40  # the memory scenario's distinct documents
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     out, work = root / "out", root / "work"
     code = main(["--sizes", str(EVENTS), "--work", str(work), "--out", str(out), "--requests", "10",
                  "--duration", "0.5", "--warmup", "0.2", "--repeat", "1", "--parse-sample", "50",
-                 "--concurrency", "2"])
+                 "--concurrency", "2", "--baseline-rev", "HEAD", "--documents", str(DOCUMENTS)])
     assert code == 0
     assert (out / "summary.md").read_text(encoding="utf-8").startswith("# newsgraph benchmarks")
     return {name: json.loads((out / f"{name}.json").read_text(encoding="utf-8")) for name in SCENARIOS}
@@ -55,9 +56,41 @@ def test_latency_reports_every_query_without_errors(results: dict[str, dict]) ->
         assert 0 < stats["p50_ms"] <= stats["p95_ms"] <= stats["p99_ms"]
 
 
-def test_engine_compares_with_the_graphql_core_floor(results: dict[str, dict]) -> None:
+def test_engine_compares_every_query_with_the_graphql_core_floor(results: dict[str, dict]) -> None:
     (row,) = results["engine"]["results"]
     assert _positive(row["overhead_p50"]) and _positive(row["floor"]["p50_ms"])
+    for kind in ("nested", "tag", "search", "page1000"):
+        stats = row["kinds"][kind]
+        assert stats["floor"]["n"] == 10 and _positive(stats["reference_vs_floor_p50"]), kind
+        if row["compiled_plans"]:
+            assert _positive(stats["compiled_vs_floor_p50"]) and _positive(stats["compiled_vs_reference_p50"]), kind
+            assert stats["plans"]["compiled"]["fallbacks"] == 0, kind
+
+
+def test_ab_compares_with_a_baseline_commit(results: dict[str, dict]) -> None:
+    (row,) = results["ab"]["results"]
+    assert row["baseline_rev"] == "HEAD" and row["baseline_package"].endswith("gql")
+    for kind in ("nested", "tag", "search", "page1000"):
+        stats = row["kinds"][kind]
+        assert stats["ours"]["errors"] == 0 and stats["baseline"]["errors"] == 0 and stats["ours"]["n"] == 10, kind
+        assert _positive(stats["p50_ratio"]), kind
+    assert len(row["throughput"]["rounds"]) == 3 and row["throughput"]["ours"]["errors_all"] == 0
+    assert _positive(row["throughput"]["rps_ratio"])
+    assert set(row["targets"]) == {"nested_p50", "nested_rps"}
+
+
+def test_warm_gets_compare_with_typename(results: dict[str, dict]) -> None:
+    (row,) = results["warm"]["results"]
+    assert all(stats["errors"] == 0 for stats in row["kinds"].values())
+    assert _positive(row["warm_vs_typename_p50"]) and row["answer_bytes"] > 1000
+    if row["response_cache_after"] is not None:  # a server with a response cache: the repeated GETs were hits
+        assert row["response_cache_after"]["hits"] >= 20
+
+
+def test_memory_sends_distinct_documents(results: dict[str, dict]) -> None:
+    (row,) = results["memory"]["results"]
+    assert row["documents"] == DOCUMENTS and row["errors"] == 0
+    assert row["curve"][-1][0] == DOCUMENTS and _positive(row["start_rss_mib"]) and _positive(row["end_rss_mib"])
 
 
 def test_peer_runs_or_says_why_not(results: dict[str, dict]) -> None:

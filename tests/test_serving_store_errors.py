@@ -189,6 +189,6 @@ def test_reloads_under_queries_keep_the_servers_memory_flat(tmp_path: Path) -> N
 def test_a_store_missing_at_the_start_is_an_empty_archive_not_an_error(tmp_path: Path) -> None:
     with running_server("--db", str(tmp_path / "store.json"), "--data", str(tmp_path / "no-data")) as base:
         assert httpx.get(base + "/healthz", timeout=10).json() == {
-            "status": "ok", "events": 0, "loadedAt": 0.0,
+            "status": "ok", "events": 0, "loadedAt": 0.0, "search": "ready",
             "responseCache": {"enabled": True, "hits": 0, "misses": 0, "entries": 0, "bytes": 0},
             "engine": {"compiledPlans": True, "compiled": 0, "fallbacks": 0, "cached": 0}}

@@ -1,4 +1,5 @@
-"""`newsgraph serve --workers 2` with real processes: a listening socket per worker, and the supervisor's duties.
+"""`newsgraph serve --workers 2` with real processes: workers forked from one loaded app, a listening socket per
+worker, and the master's duties (gunicorn's arbiter, configured in gql/server/workers.py).
 
 Who holds which socket is read from Linux's /proc (net/tcp, net/tcp6 and each
 process's fd links), as `ss -tlnp` would show it. No assertion is about timing;
@@ -234,7 +235,7 @@ def test_a_killed_worker_is_replaced_and_requests_are_still_answered(bundled_sto
         assert all(_events(served.base) == 214 for _ in range(10))
         replacement = (set(_listeners(served.port)) - {survivor}).pop()
         assert _parent(replacement) == served.process.pid
-        assert f"Worker process [{killed}] died (exit code -9); starting another" in served.output()
+        assert f"Worker (pid:{killed}) was sent SIGKILL!" in served.output()  # gunicorn's arbiter saw it die
         assert f"Started server process [{replacement}]" in served.output()
 
 
@@ -246,19 +247,64 @@ def test_no_worker_outlives_a_killed_supervisor(bundled_store: EventStore) -> No
         _until(lambda: all(_gone(pid) for pid in workers), "the orphaned workers exit")
 
 
-def test_a_worker_that_cannot_start_stops_the_server_instead_of_being_replaced_forever(tmp_path: Path) -> None:
-    """`serve` refuses a corrupt store before any worker starts; a store damaged after that check (here: the
-    supervisor is started on it directly) makes the workers fail to start, and the supervisor stops."""
+def test_the_workers_serve_one_archive_built_before_they_were_forked(bundled_store: EventStore) -> None:
+    """The archive and its search index are built once, in the master, and both workers answer from that copy:
+    the same `loadedAt` from each (workers that each built their own would differ), search ready from the start."""
+    with _serving(bundled_store) as served:
+        workers = _listeners(served.port)
+        with contextlib.ExitStack() as stack:
+            connections = [stack.enter_context(socket.create_connection(("127.0.0.1", served.port), timeout=30))
+                           for _ in range(20)]
+            answers = {}
+            for connection in connections:
+                body = json.loads(_healthz_over(connection).partition(b"\r\n\r\n")[2])
+                (owner,) = set(_owners(_server_end(connection)).values())
+                answers.setdefault(owner, set()).add((body["loadedAt"], body["search"]))
+        assert set(answers) == set(workers), answers  # 20 connections reached both workers
+        assert len(set.union(*answers.values())) == 1, answers
+        assert next(iter(set.union(*answers.values())))[1] == "ready"
+
+
+def _server_end(connection: socket.socket) -> set[str]:
+    """The inode of the server's end of a client connection: the row of /proc/net/tcp whose remote port is ours."""
+    client_port = connection.getsockname()[1]
+    return {fields[9] for line in Path("/proc/net/tcp").read_text().splitlines()[1:] if (fields := line.split())
+            and int(fields[2].rsplit(":", 1)[1], 16) == client_port and fields[3] == ESTABLISHED}
+
+
+def test_an_app_that_cannot_be_built_stops_the_server_before_any_worker_starts(tmp_path: Path) -> None:
+    """`serve` refuses a corrupt store before starting the master; a store damaged after that check (here: the
+    master is started on it directly) fails the one build in the master, which exits 1 without forking."""
     corrupt = tmp_path / "newsgraph.json"
     corrupt.write_text("not a store", encoding="utf-8")
-    supervisor = ("import sys; from newsgraph.server.workers import reserve_port, supervise; "
-                  "sys.exit(supervise('newsgraph.server.starting:app_from_environment', reserve_port('127.0.0.1', 0), 2))")
-    done = subprocess.run([sys.executable, "-c", supervisor], capture_output=True, text=True, timeout=DEADLINE,
+    master = ("import sys; from newsgraph.server.workers import reserve_port, supervise; "
+              "sys.exit(supervise('newsgraph.server.starting:app_from_environment', reserve_port('127.0.0.1', 0), 2))")
+    done = subprocess.run([sys.executable, "-c", master], capture_output=True, text=True, timeout=DEADLINE,
                           cwd=REPO, env={**os.environ, "NEWSGRAPH_SERVER_SETTINGS": json.dumps({"db": str(corrupt)})})
     assert done.returncode == 1, done.stderr
-    assert "not a JSON store" in done.stderr and "could not start" in done.stderr
-    assert "starting another" not in done.stderr
+    assert "not a JSON store" in done.stderr and "the app could not be built" in done.stderr
+    assert "Booting worker" not in done.stderr
     refused = newsgraph("serve", "--db", str(corrupt), "--data", str(tmp_path / "none"), "--port", str(free_port()),
                         "--workers", "2", timeout=DEADLINE)
     assert refused.returncode == 1 and refused.stderr.count("error:") == 1, refused.stderr
-    assert "could not start" not in refused.stderr
+    assert "could not" not in refused.stderr
+
+
+def test_a_worker_that_cannot_start_stops_the_server_instead_of_being_replaced_forever() -> None:
+    """An app whose startup fails in every worker (here: its lifespan raises) stops the master with exit 1."""
+    master = """if True:
+        import contextlib, sys
+        from starlette.applications import Starlette
+        from newsgraph.server.workers import reserve_port, supervise
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            raise RuntimeError("no startup today")
+            yield
+
+        sys.exit(supervise(lambda: Starlette(lifespan=lifespan), reserve_port("127.0.0.1", 0), 2))
+    """
+    done = subprocess.run([sys.executable, "-c", master], capture_output=True, text=True, timeout=DEADLINE, cwd=REPO)
+    assert done.returncode == 1, done.stderr
+    assert "no startup today" in done.stderr and "a worker process could not start" in done.stderr
+    assert done.stderr.count("Booting worker") <= 2, done.stderr  # none replaced

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -32,7 +32,13 @@ class PageInfo:
 
 @strawberry.type(description="One item of a page and the cursor that marks its place in the list.")
 class Edge(Generic[N]):
-    cursor: str = strawberry.field(description="Opaque; stays valid when the archive changes.")
+    item: strawberry.Private[Any]  # what `node` was made from, and its cursor is made from when asked for
+    page: strawberry.Private[Page]
+
+    @strawberry.field(description="Opaque; stays valid when the archive changes.")
+    def cursor(self) -> str:
+        return self.page.cursor_of(self.item)
+
     node: N = strawberry.field(description="The item.")
 
 
@@ -47,8 +53,8 @@ def page_info(page: Page) -> PageInfo:
     return PageInfo(
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,
-        start_cursor=page.edges[0][0] if page.edges else None,
-        end_cursor=page.edges[-1][0] if page.edges else None,
+        start_cursor=page.cursor_of(page.items[0]) if page.items else None,
+        end_cursor=page.cursor_of(page.items[-1]) if page.items else None,
     )
 
 
@@ -62,7 +68,7 @@ def paginate_or_reject(*args, **kwargs) -> Page:
 
 def to_connection(page: Page[Item], wrap: Callable[[Item], N]) -> Connection[N]:
     return Connection(
-        edges=[Edge(cursor=cursor, node=wrap(item)) for cursor, item in page.edges],
+        edges=[Edge(item=item, page=page, node=wrap(item)) for item in page.items],
         page_info=page_info(page),
         total_count=page.total_count,
     )

@@ -11,6 +11,7 @@ import binascii
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Generic, TypeVar
 
 import orjson
@@ -36,10 +37,16 @@ class PageRequest:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    edges: list[tuple[str, T]]  # (cursor, item) in display order
+    items: list[T]  # in display order
+    cursor_of: Callable[[T], str]  # an item's cursor, made only when asked for: most pages show no cursor
     has_next_page: bool
     has_previous_page: bool
     total_count: int
+
+    @cached_property
+    def edges(self) -> list[tuple[str, T]]:
+        """(cursor, item) in display order."""
+        return [(self.cursor_of(item), item) for item in self.items]
 
 
 def encode_cursor(order: str, key: Key) -> str:
@@ -97,10 +104,10 @@ def paginate(
         window = window[max(0, len(window) - request.last):]
     if request.first is None and request.last is None:
         window = window[:DEFAULT_PAGE_SIZE]
-    edges = [(encode_cursor(order, key(items[index])), items[index]) for index in window]
+    shown = [items[index] for index in window]
     # The window's bounds say whether items lie beyond it, even when it is empty (`first: 0`).
     if descending:
         has_previous, has_next = window.start < len(items) - 1, window.stop >= 0
     else:
         has_previous, has_next = window.start > 0, window.stop < len(items)
-    return Page(edges, has_next, has_previous, len(items))
+    return Page(shown, lambda item: encode_cursor(order, key(item)), has_next, has_previous, len(items))

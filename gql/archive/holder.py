@@ -6,6 +6,10 @@ file's identity (inode, size, mtime): an atomic rename always gives a new one.
 While anyone subscribes to `feed`, each swap is compared with the archive it
 replaces and the paths added, changed and removed are published there.
 
+A server's holder (`search_ready=True`) builds each archive's search index with the
+archive, before it is served: the first archive before the server listens, a reloaded
+one while the previous archive keeps answering, so no search pays for the index.
+
 A store file that cannot be served (deleted, empty, not a store, damaged) never
 replaces the archive: the last good one stays in service, `store_error` says why
 (`/healthz` reports it), and the error is logged once per change of the file.
@@ -41,12 +45,15 @@ def file_identity(path: Path) -> FileIdentity:
 class ArchiveHolder:
     """Holds the current `Archive` of a store and rebuilds it when the store file is replaced."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, search_ready: bool = False) -> None:
         self.store = store
+        self.search_ready = search_ready  # build the search index before an archive is served (else on first search)
         self._lock = threading.Lock()
         self._identity: FileIdentity = None  # of the store file last read, whether it could be served or not
         self._served: FileIdentity = None  # of the store file the archive was built from
         self._archive = Archive([])
+        if search_ready:  # served as it is while no store file exists yet
+            self._archive.search_index  # noqa: B018
         self.loaded_at = 0.0
         self.store_error: str | None = None  # why the store file as it is now is not what is served
         self.feed = ChangeFeed()  # what each swap added, changed and removed, for live subscribers
@@ -87,7 +94,10 @@ class ArchiveHolder:
     def _build(self) -> Archive | None:
         """The archive of the store file as it is; None when it cannot be served (`store_error` says why, logged)."""
         try:
-            return Archive.from_documents(self.store.served_documents())
+            archive = Archive.from_documents(self.store.served_documents())
+            if self.search_ready:
+                archive.search_index  # noqa: B018 (a cached property: built here, before the swap)
+            return archive
         except (StoreCorrupt, StoreError, OSError) as error:
             self.store_error = str(error)
         except Exception as error:  # a document of the wrong shape: still no reason to stop serving
@@ -106,11 +116,15 @@ class ArchiveHolder:
     def health(self) -> dict[str, Any]:
         """What `/healthz` answers: "ok", or "degraded" with `storeError` while the store file cannot be served.
 
+        `search` is "ready" when the archive in service has its search index, else "onFirstSearch"
+        (a holder without `search_ready`, before anyone searched).
+
         Degraded is still answered with HTTP 200: the server keeps answering from its last
         good archive, and a restart would not help (it would refuse to start on the same file).
         """
         health: dict[str, Any] = {"status": "degraded" if self.store_error else "ok",
-                                  "events": len(self._archive.events), "loadedAt": self.loaded_at}
+                                  "events": len(self._archive.events), "loadedAt": self.loaded_at,
+                                  "search": "ready" if "search_index" in vars(self._archive) else "onFirstSearch"}
         if self.store_error:
             health["storeError"] = self.store_error
         return health

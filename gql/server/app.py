@@ -31,7 +31,7 @@ STATIC = Path(__file__).parent.parent / "static"
 
 def create_app(store: EventStore, settings: ServerSettings = ServerSettings()) -> Starlette:
     """The ASGI app over one store; the archive follows the store file when it is rewritten."""
-    holder = ArchiveHolder(store)
+    holder = ArchiveHolder(store, search_ready=True)  # no search waits for the index (issue 19)
     trusted = TrustedDocuments.load(settings.trusted_documents) if settings.trusted_documents else None
     graphql = NewsGraphQL(holder, settings, PersistedQueries(trusted))
     # /healthz: the holder's report, then one key per part of the server that has something to say

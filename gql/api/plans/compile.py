@@ -33,8 +33,11 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLString,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     Undefined,
+    VariableNode,
     is_abstract_type,
     is_leaf_type,
     is_list_type,
@@ -199,16 +202,28 @@ class Compiler:
         read = reader.read
         nodes = [first.node]
 
+        # Arguments written as literals convert to the same values in every run: converted once, on first use
+        # (without an `Info`, which only an input type's `from_input` hook would read; ours have none).
+        literal = not any(_variables_in(argument.value) for argument in first.node.arguments or ())
+        converted_once: list[dict[str, Any]] = []
+
         def bind(run: Run, path: Any) -> dict[str, Any]:
             executor = run.executor
-            arguments = (get_argument_values(field_def, first.node, executor.variable_values,
-                                             first.fragment_variable_values, executor.hide_suggestions)
-                         if field_def.args or first.node.arguments else {})
 
             def raw_info() -> GraphQLResolveInfo:
                 return executor.build_resolve_info(field_def, nodes, parent, graphql_path(path))
 
-            kwargs = reader.bind(arguments, raw_info)
+            if converted_once:
+                kwargs = reader.bind_converted(converted_once[0], raw_info)
+            else:
+                arguments = (get_argument_values(field_def, first.node, executor.variable_values,
+                                                 first.fragment_variable_values, executor.hide_suggestions)
+                             if field_def.args or first.node.arguments else {})
+                if literal:
+                    converted_once.append(reader.convert(arguments, None))
+                    kwargs = reader.bind_converted(converted_once[0], raw_info)
+                else:
+                    kwargs = reader.bind(arguments, raw_info)
             run.bound[slot] = kwargs
             return kwargs
 
@@ -324,6 +339,17 @@ def _leaf(leaf_type: Any, null_error: str | None) -> Complete:
         return coerced
 
     return leaf_value
+
+
+def _variables_in(value: Any) -> bool:
+    """Whether an argument's AST value reads a variable anywhere inside it."""
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_variables_in(each) for each in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_variables_in(field.value) for field in value.fields)
+    return False
 
 
 def _named(output_type: Any) -> Any:

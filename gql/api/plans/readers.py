@@ -42,7 +42,14 @@ class Reader:
     def bind(self, arguments: dict[str, Any], raw_info: Callable[[], GraphQLResolveInfo]) -> dict[str, Any]:
         """The resolver's keyword arguments for coerced GraphQL `arguments`, converted as Strawberry would."""
         info = self.info_class(raw_info(), self.field) if self.info_name is not None else None
-        kwargs = self.convert(arguments, info)
+        return self.with_info(self.convert(arguments, info), info)
+
+    def bind_converted(self, converted: dict[str, Any], raw_info: Callable[[], GraphQLResolveInfo]) -> dict[str, Any]:
+        """The keyword arguments from arguments converted before (a literal's, once per plan), with this run's `Info`."""
+        info = self.info_class(raw_info(), self.field) if self.info_name is not None else None
+        return self.with_info(dict(converted), info)
+
+    def with_info(self, kwargs: dict[str, Any], info: Any) -> dict[str, Any]:
         if self.info_name is not None:
             kwargs[self.info_name] = info
         return kwargs
