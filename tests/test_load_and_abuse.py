@@ -23,7 +23,7 @@ from websockets.sync.client import connect
 
 from tests.conftest import BUNDLED_NEWS, REPO
 from tests.drivers import newsgraph, server_process
-from tests.test_abuse import CONNECTION_BOMB
+from tests.test_abuse import CONNECTION_BOMBS
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def _requests(client: httpx.Client, url: str) -> list[Callable[[], int]]:
         *[lambda body=body: client.post("/graphql", json=body).status_code for body in examples],
         lambda: client.get("/graphql", params={"query": "{ stats { events tags } }"}).status_code,
         lambda: client.post("/graphql", json={"query": HEAVY}).status_code,
-        lambda: client.post("/graphql", json={"query": CONNECTION_BOMB}).status_code,
+        lambda: client.post("/graphql", json={"query": CONNECTION_BOMBS}).status_code,
         lambda: client.post("/graphql", json=[{"query": "{ stats { events } }"}] * 11).status_code,
         lambda: client.post("/graphql", content=b"\x00\xff{{{", headers={"content-type": "application/json"}).status_code,
         lambda: client.post("/graphql", content='{"query": "{ event(path: \\"\\ud800\\") { path } }"}',

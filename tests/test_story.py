@@ -166,16 +166,19 @@ class Bm25:
 def query_terms(bm25: Bm25, document: dict[str, Any]) -> list[str]:
     counts = Counter(words(document["headline"]) * HEADLINE_WEIGHT + words(document["summary"]))
     weighted = [(tf * bm25.idf(word), word) for word, tf in counts.items()
-                if bm25.frequency[word] <= bm25.total * similar_module.COMMON_SHARE]
+                if bm25.frequency[word] <= min(bm25.total * similar_module.COMMON_SHARE, similar_module.MAX_TERM_EVENTS)]
     weighted.sort(key=lambda item: (-item[0], item[1]))
     return [word for _, word in weighted[:similar_module.MAX_QUERY_TERMS]]
 
 
 def similar_scores(links: Links, bm25: Bm25, start: str) -> tuple[dict[str, float], list[str]]:
-    """(every candidate's score, the start's query terms): text (capped ratio) + TAG_WEIGHT × Jaccard of tags."""
+    """(every candidate's score, the start's query terms): text (capped ratio) + TAG_WEIGHT × Jaccard of tags.
+    A candidate holds a term or shares a tag carried by at most MAX_TAG_EVENTS events; its Jaccard counts every tag."""
     terms = query_terms(bm25, links.documents[start])
     itself = sum(bm25.weight(word, start) for word in terms)
     mine = links.tags[start]
+    sizes = Counter(tag for tags in links.tags.values() for tag in tags)
+    nominating = {tag for tag in mine if sizes[tag] <= similar_module.MAX_TAG_EVENTS}
     scores = {}
     for path in links.documents:
         if path == start or path in links.targets[start]:
@@ -183,7 +186,7 @@ def similar_scores(links: Links, bm25: Bm25, start: str) -> tuple[dict[str, floa
         text = min(1.0, sum(bm25.weight(word, path) for word in terms) / itself) if itself else 0.0
         theirs = links.tags[path]
         tags = len(mine & theirs) / len(mine | theirs) if mine & theirs else 0.0
-        if text or tags:
+        if text or nominating & theirs:
             scores[path] = text + similar_module.TAG_WEIGHT * tags
     return scores, terms
 
@@ -484,6 +487,40 @@ def test_similar_filters_only_the_best_100(generated: tuple[ApiClient, Links, Bm
     walk = page_through(api, similar_listing(start), 30, filter={"dateFrom": day})
     assert walk.keys() == [path for path in best if documents[path]["date"] >= day]
     assert walk.total_count == len(walk.nodes) < similar_module.MAX_SIMILAR
+
+
+def test_a_word_or_tag_past_its_cap_nominates_no_candidate(
+    generated_store: EventStore, generated: tuple[ApiClient, Links, Bm25, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the caps lowered (the defaults, 1,000, are more than this archive's words and tags reach), a word in more
+    events than MAX_TERM_EVENTS is not a term and a tag of more than MAX_TAG_EVENTS events brings no candidate; such
+    a tag still counts in the Jaccard of the candidates found otherwise. The brute force applies the same caps."""
+    _, links, bm25, sample = generated
+    cap = 30
+    monkeypatch.setattr(similar_module, "MAX_TERM_EVENTS", cap)
+    monkeypatch.setattr(similar_module, "MAX_TAG_EVENTS", cap)
+    api = ApiClient(create_app(generated_store, ServerSettings(reload_interval=0)))  # a new archive: nothing cached
+    sizes = Counter(tag for tags in links.tags.values() for tag in tags)
+    dropped_words = broad_only = broad_counted = 0
+    for path in sample:
+        document = links.documents[path]
+        terms = set(query_terms(bm25, document))
+        assert all(bm25.frequency[word] <= cap for word in terms)
+        dropped_words += any(bm25.frequency[word] > cap for word in words(document["headline"]))
+        paths = {hit["node"]["path"]: hit for hit in check_similar(api, links, bm25, path, 100)}
+        broad = {tag for tag in links.tags[path] if sizes[tag] > cap}
+        for other in links.documents:
+            if other == path or other in links.targets[path] or not broad & links.tags[other]:
+                continue
+            holds_a_term = bool(terms & set(bm25.counts[other]))
+            if not holds_a_term and not (links.tags[path] - broad) & links.tags[other]:
+                broad_only += 1  # shares only tags past the cap, and no term: not a candidate
+                assert other not in paths
+            elif other in paths:
+                broad_counted += 1  # found otherwise: the broad tags count in its Jaccard
+                shared = {tag["name"].casefold() for tag in paths[other]["sharedTags"]}
+                assert broad & links.tags[other] <= shared
+    assert dropped_words and broad_only and broad_counted, (dropped_words, broad_only, broad_counted)
 
 
 def test_similar_takes_first_and_last_from_0_to_100(api: ApiClient, documents: Documents) -> None:

@@ -230,7 +230,10 @@ def test_a_killed_worker_is_replaced_and_requests_are_still_answered(bundled_sto
     with _serving(bundled_store) as served:
         killed, survivor = _listeners(served.port)
         os.kill(killed, signal.SIGKILL)
-        assert all(_events(served.base) == 214 for _ in range(10))  # fresh connections meanwhile
+        # a connection the kernel queued on the dying worker's socket is reset (SO_REUSEPORT); once it is gone,
+        # fresh connections reach the survivor while the replacement starts
+        _until(lambda: killed not in _listeners(served.port), "the killed worker's socket closes")
+        assert all(_events(served.base) == 214 for _ in range(10))
         _until(lambda: len(set(_listeners(served.port)) - {survivor, killed}) == 1, "a replacement listens")
         assert all(_events(served.base) == 214 for _ in range(10))
         replacement = (set(_listeners(served.port)) - {survivor}).pop()

@@ -48,6 +48,7 @@ from newsgraph.archive import (
 )
 from newsgraph.archive import Publisher as ArchivePublisher
 from newsgraph.archive import Tag as ArchiveTag
+from newsgraph.archive.similar import MAX_TAG_EVENTS, MAX_TERM_EVENTS
 from newsgraph.parse import Event as ArchiveEvent
 from newsgraph.parse import RelatedItem, slugify
 
@@ -192,8 +193,10 @@ _STORY_THREAD = (
 _STORY_SIMILAR = (
     f"Events most like this one: `score` = text + {TAG_WEIGHT:g} × tags. "
     f"Text: the BM25 weights, in the other event, of this event's {MAX_QUERY_TERMS} most distinctive headline and "
-    "summary words (by tf-idf; words in more than half the events left out), divided by the same sum for this "
-    "event and capped at 1. Tags: shared tags ÷ the tags of either (Jaccard). This event and the events its "
+    f"summary words (by tf-idf; words in more than half the events, or in more than {MAX_TERM_EVENTS:,}, left "
+    "out), divided by the same sum for this event and capped at 1. Tags: shared tags ÷ the tags of either "
+    "(Jaccard). Candidates hold one of the words or share a tag of at most "
+    f"{MAX_TAG_EVENTS:,} events (a larger tag still counts in the Jaccard). This event and the events its "
     f"related links point at are left out. The candidates are this event's {MAX_SIMILAR} best-scoring events: "
     "`filter` narrows them (`totalCount` counts what is left) and `orderBy` orders them, RELEVANCE (the default) "
     "being the score, best first, equal scores by path."

@@ -271,7 +271,7 @@ def _closest_slug(slug: str, paths: Iterable[str]) -> str | None:
     best: tuple[float, str] | None = None
     for other in paths:
         matcher.set_seq1(slug_from_path(other))
-        if matcher.real_quick_ratio() < CLOSE_SLUG:
+        if matcher.real_quick_ratio() < CLOSE_SLUG or matcher.quick_ratio() < CLOSE_SLUG:  # bounds of ratio()
             continue
         ratio = matcher.ratio()
         if ratio >= CLOSE_SLUG and (best is None or ratio > best[0]):

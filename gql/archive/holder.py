@@ -6,9 +6,10 @@ file's identity (inode, size, mtime): an atomic rename always gives a new one.
 While anyone subscribes to `feed`, each swap is compared with the archive it
 replaces and the paths added, changed and removed are published there.
 
-A server's holder (`search_ready=True`) builds each archive's search index with the
-archive, before it is served: the first archive before the server listens, a reloaded
-one while the previous archive keeps answering, so no search pays for the index.
+A server's holder (`search_ready=True`) builds each archive's search index and its
+health findings (the doctor's, `Query.health`) with the archive, before it is served:
+the first archive before the server listens, a reloaded one while the previous archive
+keeps answering, so no request pays for either.
 
 A store file that cannot be served (deleted, empty, not a store, damaged) never
 replaces the archive: the last good one stays in service, `store_error` says why
@@ -42,6 +43,12 @@ def file_identity(path: Path) -> FileIdentity:
     return (status.st_ino, status.st_size, status.st_mtime_ns)
 
 
+def _prepare(archive: Archive) -> None:
+    """Build what an archive makes on first use and no request should wait for (cached properties)."""
+    archive.search_index  # noqa: B018
+    archive.health  # noqa: B018
+
+
 class ArchiveHolder:
     """Holds the current `Archive` of a store and rebuilds it when the store file is replaced."""
 
@@ -53,7 +60,7 @@ class ArchiveHolder:
         self._served: FileIdentity = None  # of the store file the archive was built from
         self._archive = Archive([])
         if search_ready:  # served as it is while no store file exists yet
-            self._archive.search_index  # noqa: B018
+            _prepare(self._archive)
         self.loaded_at = 0.0
         self.store_error: str | None = None  # why the store file as it is now is not what is served
         self.feed = ChangeFeed()  # what each swap added, changed and removed, for live subscribers
@@ -96,7 +103,7 @@ class ArchiveHolder:
         try:
             archive = Archive.from_documents(self.store.served_documents())
             if self.search_ready:
-                archive.search_index  # noqa: B018 (a cached property: built here, before the swap)
+                _prepare(archive)
             return archive
         except (StoreCorrupt, StoreError, OSError) as error:
             self.store_error = str(error)
