@@ -23,6 +23,7 @@ from newsgraph.parse import (
     date_from_path,
     parse_event,
     render_event,
+    render_summary,
     slugify,
 )
 from tests.parse_inputs import (
@@ -564,3 +565,17 @@ def test_related_item_records_the_link_as_written() -> None:
     assert event.summary == "Part of the story European migrant crisis (International / Relation)."
     assert event.summary_markdown == SLOVAKIA_SUMMARY
     assert re.fullmatch(r"/news/2015/09/14/[a-z0-9-]+\.md", event.path)
+
+
+def test_a_link_to_an_invalid_ipv6_host_is_a_warning_not_an_exception() -> None:
+    """urlsplit raises on `http://[x:y]/`: a source with it is ignored with a warning, a related link to it resolves
+    to nothing, and a summary link to it is not rendered as a link."""
+    text = ("### [2015-09-7](/news/2015/09/7/index.md)\n\n# Something happened in a place\n\n"
+            "See [the host](http://[foo:bar]/).\n\n### Source:\n\n1. [Odd](http://[foo:bar]/)\n"
+            "2. [BBC](https://www.bbc.com/news/1)\n\n### Related:\n\n"
+            "1. [Elsewhere](http://[foo:bar]/news/2015/09/6/x.md) _Context: Syria_\n")
+    result = parse_event(text, "news/2015/09/7/something-happened-in-a-place.md")
+    assert result.event is not None, result.problems
+    assert [source.url for source in result.event.sources] == ["https://www.bbc.com/news/1"]
+    assert any("not a valid URL" in problem.message for problem in result.problems), result.problems
+    assert "href" not in render_summary(result.event.summary_markdown)

@@ -40,6 +40,8 @@ from newsgraph.api.summary_cache import summary_html
 from newsgraph.archive import (
     MAX_QUERY_TERMS,
     MAX_SIMILAR,
+    MAX_TAG_EVENTS,
+    MAX_TERM_EVENTS,
     MAX_THREAD_EVENTS,
     TAG_WEIGHT,
     Archive,
@@ -48,7 +50,6 @@ from newsgraph.archive import (
 )
 from newsgraph.archive import Publisher as ArchivePublisher
 from newsgraph.archive import Tag as ArchiveTag
-from newsgraph.archive.similar import MAX_TAG_EVENTS, MAX_TERM_EVENTS
 from newsgraph.parse import Event as ArchiveEvent
 from newsgraph.parse import RelatedItem, slugify
 

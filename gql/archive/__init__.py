@@ -5,7 +5,15 @@ from newsgraph.archive.changes import ArchiveChange, ChangeFeed
 from newsgraph.archive.doctor import FILE_ONLY_KINDS, KINDS, Finding, Health, Subject, diagnose
 from newsgraph.archive.holder import ArchiveHolder
 from newsgraph.archive.search import Matches, SearchQuery, SearchQueryError, parse_query, set_deadline_check
-from newsgraph.archive.similar import MAX_QUERY_TERMS, MAX_SIMILAR, TAG_WEIGHT, SimilarHit, similar_events
+from newsgraph.archive.similar import (
+    MAX_QUERY_TERMS,
+    MAX_SIMILAR,
+    MAX_TAG_EVENTS,
+    MAX_TERM_EVENTS,
+    TAG_WEIGHT,
+    SimilarHit,
+    similar_events,
+)
 from newsgraph.archive.snippets import highlight
 from newsgraph.archive.text import fold
 from newsgraph.archive.threads import MAX_THREAD_EVENTS, StoryThread, thread_of
@@ -14,6 +22,8 @@ from newsgraph.archive.trends import Trend, trending_tags
 __all__ = [
     "MAX_QUERY_TERMS",
     "MAX_SIMILAR",
+    "MAX_TAG_EVENTS",
+    "MAX_TERM_EVENTS",
     "MAX_THREAD_EVENTS",
     "TAG_WEIGHT",
     "Archive",

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from newsgraph.parse.markdown_rules import FormatMarkdown
 from newsgraph.parse.model import Event, ParseResult, Problem, RelatedItem, Severity, Source
 from newsgraph.parse.slug import canonical_path, date_from_path
 from newsgraph.settings import DEFAULTS
@@ -21,10 +21,30 @@ from newsgraph.settings import DEFAULTS
 # Only the rules the format uses: fewer rules, faster parsing, and no raw HTML tokens.
 # At _MAX_NESTING markdown-it stops reading and drops the rest of the file without a
 # word, so a file that gets that deep is rejected instead of loaded half-read.
+#
+# Block rules: heading, list and paragraph (always on in "zero"); every other construct
+# (a fence, a quote, a table, a rule...) reads as paragraph text, which a section either
+# keeps as summary text or warns about at its line. Inline rules: links (the day, sources,
+# related), emphasis (`_Context: ..._`, and dropped from plain text), entities and escapes
+# (decoded), newlines and code spans (plain text). The core chain stops after the block
+# parse: the "inline" and "text_join" core rules are off, and `_parse_inline` runs
+# markdown-it's inline parser on the inline tokens the reader reads, one by one, when it
+# reads them (a nested list's items, an unknown section, the blocks warned about and a
+# section over its item limit are never parsed inline). The readers take `text_special`
+# tokens (escapes, entities) as text, as "text_join" would have made them.
+# The text rule stops only at the characters the enabled inline rules start at (and at
+# `]`, where a link label ends): markdown-it's default set also stops at `-`, `:`, `!`...
+# for rules that are off here, where it only splits the same pending text at more places.
+# FormatMarkdown: markdown-it with faster link helpers and an escape rule that keeps escaped characters
+# in the text around them (newsgraph.parse.markdown_rules: the same reading, in fewer tokens).
 _MAX_NESTING = 20
-_MARKDOWN = MarkdownIt("zero", {"maxNesting": _MAX_NESTING}).enable(
+_MARKDOWN = FormatMarkdown("zero", {"maxNesting": _MAX_NESTING}).enable(
     ["heading", "list", "link", "emphasis", "entity", "escape", "newline", "backticks"]
-)
+).disable(["inline", "text_join"])
+_INLINE_STARTS = "\n[]\\_*&`"  # newline, link (and label end), escape, emphasis, entity, backticks
+_INLINE_START = _MARKDOWN.inline.terminator_re = re.compile("[" + re.escape(_INLINE_STARTS) + "]")
+_TEXT_TYPES = ("text", "text_special", "code_inline")
+_BREAK_TYPES = ("softbreak", "hardbreak")
 _DATE_TEXT = re.compile(r"^\s*(\d{1,4})-(\d{1,2})-(\d{1,2})\s*$")
 _SECTION_NAMES = {"source": "sources", "sources": "sources", "related": "related"}
 _COVER_IMAGE = "cover image"
@@ -58,11 +78,15 @@ def parse_event(text: str, file: str = "<string>", limits: ParseLimits = ParseLi
 
 def plain_text(inline: Token) -> str:
     """The text a reader sees in an inline token: markup dropped, entities decoded."""
+    return _plain(inline.children or ())
+
+
+def _plain(children: list[Token] | tuple[()]) -> str:
     parts: list[str] = []
-    for child in inline.children or ():
-        if child.type in ("text", "code_inline"):
+    for child in children:
+        if child.type in _TEXT_TYPES:
             parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+        elif child.type in _BREAK_TYPES:
             parts.append(" ")
     return "".join(parts)
 
@@ -78,10 +102,26 @@ def _section_of(title: str) -> str | None:
 
 def _archive_path(href: str) -> str:
     """A related link's target as a canonical-style path (`/news/...`), whatever form it came in."""
-    path = unquote(urlsplit(href).path)
+    path = unquote(_url_path(href))
     if path.startswith("news/"):
         path = "/" + path
     return path
+
+
+def _url_path(href: str) -> str:
+    """`urlsplit(href).path`; for a path from the root (a related link as written), without urlsplit's work.
+
+    Such an href has no scheme (it starts with `/`) and no host (not with `//`): urlsplit
+    then cuts it at the first `#`, then at the first `?`, and keeps the rest, once it has
+    dropped tabs and line ends, which an href markdown-it gives never holds (it encodes them).
+    """
+    if href.startswith("/") and not href.startswith("//") and "\t" not in href and "\r" not in href \
+            and "\n" not in href:
+        return href.partition("#")[0].partition("?")[0]
+    try:
+        return urlsplit(href).path
+    except ValueError:  # e.g. `http://[x]/`, an invalid IPv6 host: a path that resolves to nothing
+        return href
 
 
 class _EventReader:
@@ -90,8 +130,13 @@ class _EventReader:
     def __init__(self, text: str, file: str, limits: ParseLimits) -> None:
         self.file = file
         self.limits = limits
-        self.lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        self.tokens = _MARKDOWN.parse("\n".join(self.lines))
+        body = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        self.lines = body.split("\n")
+        self.env: dict[str, object] = {}  # markdown-it's, shared by the block and every inline parse of the file
+        # markdown-it's core chain as far as it goes here (see _MARKDOWN): its "normalize" rule (line
+        # ends, done above, and NULs) and the block parse; the inline parse is _parse_inline's.
+        self.tokens: list[Token] = []
+        _MARKDOWN.block.parse(body.replace("\0", "\ufffd"), _MARKDOWN, self.env, self.tokens)
         self.problems: list[Problem] = []
         self.date: dt.date | None = None
         self.date_line = 1
@@ -109,6 +154,19 @@ class _EventReader:
 
     def reject(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.file, line, message, Severity.ERROR))
+
+    def _parse_inline(self, inline: Token) -> Token:
+        """`inline` with its children: markdown-it's inline parse, as its "inline" core rule would have run it.
+
+        Text where no inline rule can start (no character of _INLINE_STARTS: a section title, a
+        plain paragraph) is what markdown-it's text rule makes of it, one text token, unparsed.
+        """
+        content = inline.content
+        if _INLINE_START.search(content) is None:
+            inline.children = [Token("text", "", 0, content=content)] if content else []
+        else:
+            inline.children = _MARKDOWN.inline.parse(content, _MARKDOWN, self.env, [])
+        return inline
 
     # -- the walk ---------------------------------------------------------------------------
     def read(self) -> ParseResult:
@@ -140,7 +198,7 @@ class _EventReader:
         opening = block[0]
         line = opening.map[0] + 1 if opening.map else 1
         if opening.type == "heading_open":
-            self._heading(opening.tag, block[1], line)
+            self._heading(opening.tag, self._parse_inline(block[1]), line)
         elif self.section == "summary":
             self._summary_block(block, opening)
         elif self.section in ("sources", "related") and opening.type.endswith("list_open"):
@@ -186,7 +244,7 @@ class _EventReader:
         return True
 
     def _summary_block(self, block: list[Token], opening: Token) -> None:
-        inlines = [token for token in block if token.type == "inline"]
+        inlines = [self._parse_inline(token) for token in block if token.type == "inline"]
         plain = "\n".join(plain_text(token).strip() for token in inlines).strip()
         start, end = opening.map or (0, 0)
         markdown = "\n".join(self.lines[start:end]).strip(" \t\n")
@@ -197,18 +255,21 @@ class _EventReader:
         list_level = block[0].level
         items: list[tuple[Token, int]] = []
         for position, token in enumerate(block):
-            if token.type == "list_item_open" and token.level == list_level + 1:
-                item_line = token.map[0] + 1 if token.map else line
-                inline = _item_text(block, position)
-                if inline is not None:
-                    items.append((inline, item_line))
-            elif token.type.endswith("list_open") and token.level == list_level + 2:  # once, not per level
+            kind = token.type
+            if kind == "list_item_open":
+                if token.level == list_level + 1:
+                    item_line = token.map[0] + 1 if token.map else line
+                    inline = _item_text(block, position)
+                    if inline is not None:
+                        items.append((inline, item_line))
+            elif kind.endswith("list_open") and token.level == list_level + 2:  # once, not per level
                 self.warn(token.map[0] + 1 if token.map else line, "nested list ignored")
         limit = self.limits.max_items_per_section
         if len(items) + self._items_so_far() > limit:
             self.reject(line, f"{self.section} section has more than {limit} items (the limit)")
             return
         for inline, item_line in items:
+            self._parse_inline(inline)
             if self.section == "sources":
                 self._source_item(inline, item_line)
             else:
@@ -225,7 +286,12 @@ class _EventReader:
             self.warn(line, f"source item has no link: {plain_text(inline).strip()[:80]!r}")
             return
         href, name, _rest = link
-        if urlsplit(href).scheme.lower() not in _WEB_SCHEMES:
+        try:
+            scheme = urlsplit(href).scheme.lower()
+        except ValueError:  # e.g. `http://[x]/`, an invalid IPv6 host
+            self.warn(line, f"source link is not a valid URL, ignored: {href[:80]!r}")
+            return
+        if scheme not in _WEB_SCHEMES:
             self.warn(line, f"source link is not http(s), ignored: {href[:80]!r}")
             return
         if name.casefold() == _COVER_IMAGE:
@@ -363,13 +429,14 @@ def _first_link(inline: Token) -> tuple[str, str, str] | None:
         depth, text_parts, end = 0, [], start
         for end in range(start, len(children)):
             token = children[end]
-            depth += token.nesting if token.type.startswith("link_") else 0
-            if token.type in ("text", "code_inline"):
+            kind = token.type
+            if kind in _TEXT_TYPES:
                 text_parts.append(token.content)
-            elif token.type in ("softbreak", "hardbreak"):
+            elif kind in _BREAK_TYPES:
                 text_parts.append(" ")
+            elif kind == "link_open" or kind == "link_close":
+                depth += token.nesting
             if depth == 0:
                 break
-        rest = Token("inline", "", 0, children=children[end + 1:])
-        return str(child.attrs.get("href", "")), "".join(text_parts).strip(), plain_text(rest)
+        return str(child.attrs.get("href", "")), "".join(text_parts).strip(), _plain(children[end + 1:])
     return None

@@ -42,7 +42,10 @@ class RenderBudgetExceeded(Exception):
 
 
 def _is_web_link(url: str) -> bool:
-    return urlsplit(url.strip()).scheme.lower() in _SAFE_SCHEMES
+    try:
+        return urlsplit(url.strip()).scheme.lower() in _SAFE_SCHEMES
+    except ValueError:  # e.g. `http://[x]/`, an invalid IPv6 host: not a link to render
+        return False
 
 
 def _counted(rule: Callable) -> Callable:
