@@ -1,7 +1,7 @@
 """`serve --watch`: reload the store when markdown files under the data directory change.
 
-One watcher runs, in the `serve` process itself (a thread beside uvicorn, or beside its
-worker supervisor with --workers N): on each batch of changes to markdown files under
+One watcher runs, in the `serve` process itself (a thread beside uvicorn, or beside
+gunicorn's master with --workers N): on each batch of changes to markdown files under
 the data directory it loads the directory into the store, with prune. Every worker then
 sees the rewritten store, as it would after a `newsgraph load`, and swaps its archive.
 """
