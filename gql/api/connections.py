@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -72,13 +72,6 @@ def to_connection(page: Page[Item], wrap: Callable[[Item], N]) -> Connection[N]:
         page_info=page_info(page),
         total_count=page.total_count,
     )
-
-
-def sorted_connection(
-    items: Iterable[Item], key: Callable[[Item], tuple], order: str, request: PageRequest, wrap: Callable[[Item], N]
-) -> Connection[N]:
-    """The requested page of `items` sorted by `key` (which is also what their cursors hold)."""
-    return to_connection(paginate_or_reject(sorted(items, key=key), key, order, request), wrap)
 
 
 def page_request(first: int | None, after: str | None, last: int | None, before: str | None) -> PageRequest:

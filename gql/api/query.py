@@ -10,7 +10,16 @@ import strawberry
 from strawberry.types import Info
 
 from newsgraph.api import calendar_fields, health_fields
-from newsgraph.api.connections import After, Before, Connection, First, Last, page_request, sorted_connection
+from newsgraph.api.connections import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    page_request,
+    paginate_or_reject,
+    to_connection,
+)
 from newsgraph.api.context import archive_of
 from newsgraph.api.errors import UserInputError
 from newsgraph.api.ids import from_global_id
@@ -30,7 +39,17 @@ from newsgraph.api.types import (
     page_info,
     paginate_events,
 )
-from newsgraph.archive import Archive, fold
+from newsgraph.archive import (
+    Archive,
+    fold,
+    folded_tag_names,
+    publisher_count_key,
+    publishers_by_count,
+    tag_count_key,
+    tag_name_key,
+    tags_by_count,
+    tags_by_name,
+)
 
 MAX_NODES = 100
 
@@ -129,16 +148,14 @@ class Query:
         before: Before = None,
     ) -> Connection[Tag]:
         archive = archive_of(info)
-        wanted = fold(prefix or "")
-        tags = [tag for tag in archive.tags.values() if fold(tag.name).startswith(wanted)]
-        if order_by is TagOrder.COUNT:
-            def key(tag) -> tuple:
-                return (-len(tag.event_paths), tag.key)
-        else:
-            def key(tag) -> tuple:
-                return (tag.key,)
-        request = page_request(first, after, last, before)
-        return sorted_connection(tags, key, "tags-" + order_by.value.lower(), request, lambda tag: tag)
+        by_count = order_by is TagOrder.COUNT
+        tags = tags_by_count(archive) if by_count else tags_by_name(archive)  # sorted once per archive
+        if prefix:
+            wanted, folded = fold(prefix), folded_tag_names(archive)
+            tags = [tag for tag in tags if folded[tag.key].startswith(wanted)]
+        key = tag_count_key if by_count else tag_name_key
+        page = paginate_or_reject(tags, key, "tags-" + order_by.value.lower(), page_request(first, after, last, before))
+        return to_connection(page, lambda tag: tag)
 
     @strawberry.field(description="One day; null when the archive has no event that day.")
     def day(self, info: Info, date: Annotated[dt.date, strawberry.argument(description="The day.")]) -> Day | None:
@@ -180,13 +197,9 @@ class Query:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Publisher]:
-        archive = archive_of(info)
-
-        def key(publisher) -> tuple:
-            return (-len(publisher.event_paths), publisher.domain)
-
-        request = page_request(first, after, last, before)
-        return sorted_connection(archive.publishers.values(), key, "publishers", request, lambda p: Publisher(record=p))
+        page = paginate_or_reject(publishers_by_count(archive_of(info)), publisher_count_key, "publishers",
+                                  page_request(first, after, last, before))
+        return to_connection(page, lambda publisher: Publisher(record=publisher))
 
     @strawberry.field(description="Counts over the whole archive.")
     def stats(self, info: Info) -> Stats:
@@ -197,7 +210,7 @@ class Query:
             publishers=len(archive.publishers),
             date_from=archive.dates[0] if archive.dates else None,
             date_to=archive.dates[-1] if archive.dates else None,
-            unresolved_related_links=archive.unresolved_links(),
+            unresolved_related_links=archive.unresolved_links,
         )
 
     health: health_fields.Health = strawberry.field(resolver=health_fields.health, description=health_fields.HEALTH)

@@ -4,6 +4,15 @@ from newsgraph.archive.archive import Archive, Positions, Publisher, Tag, publis
 from newsgraph.archive.changes import ArchiveChange, ChangeFeed
 from newsgraph.archive.doctor import FILE_ONLY_KINDS, KINDS, Finding, Health, Subject, diagnose
 from newsgraph.archive.holder import ArchiveHolder
+from newsgraph.archive.orders import (
+    folded_tag_names,
+    publisher_count_key,
+    publishers_by_count,
+    tag_count_key,
+    tag_name_key,
+    tags_by_count,
+    tags_by_name,
+)
 from newsgraph.archive.search import Matches, SearchQuery, SearchQueryError, parse_query, set_deadline_check
 from newsgraph.archive.similar import (
     MAX_QUERY_TERMS,
@@ -46,6 +55,13 @@ __all__ = [
     "Trend",
     "diagnose",
     "fold",
+    "folded_tag_names",
+    "publisher_count_key",
+    "publishers_by_count",
+    "tag_count_key",
+    "tag_name_key",
+    "tags_by_count",
+    "tags_by_name",
     "highlight",
     "parse_query",
     "publisher_domain",

@@ -239,7 +239,9 @@ class Archive:
         high = bisect_right(self.dates, date_to) if date_to else len(self.dates)
         return range(low, max(low, high))
 
+    @cached_property
     def unresolved_links(self) -> int:
+        """Related links whose target is not in the archive: counted once per archive (`stats` asks on every request)."""
         return sum(target is None for targets in self.resolved.values() for target in targets)
 
     def publisher_of(self, url: str) -> Publisher | None:

@@ -47,6 +47,7 @@ def _prepare(archive: Archive) -> None:
     """Build what an archive makes on first use and no request should wait for (cached properties)."""
     archive.search_index  # noqa: B018
     archive.health  # noqa: B018
+    archive.unresolved_links  # noqa: B018
 
 
 class ArchiveHolder:
