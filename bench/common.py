@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -272,14 +272,6 @@ def newsgraph_server(store: Path, work: Path, workers: int = 1, port: int | None
                "--port", str(port), "--workers", str(workers),
                *([] if response_cache else cold_options(package)), *options]
     return Server(command, port, ("POST", "/graphql", READY_QUERY), work, work / "logs" / f"{name}-{port}.log", env)
-
-
-@contextlib.contextmanager
-def timed() -> Iterator[list[float]]:
-    holder: list[float] = []
-    started = time.perf_counter()
-    yield holder
-    holder.append(time.perf_counter() - started)
 
 
 # -- output ---------------------------------------------------------------------------------

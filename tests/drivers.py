@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -143,3 +144,20 @@ def generated_store_in(directory: Path, events: int, seed: int) -> Any:
     store = EventStore(directory / "newsgraph.json")
     store.write([event_to_document(event) for event in generate_events(events, seed)])
     return store
+
+
+EXAMPLES = REPO / "schema" / "examples"
+
+
+def example_variables(text: str) -> dict[str, Any]:
+    """An example query's variables, as its header comment gives them: `# variables: {...}` ({} when none)."""
+    for line in text.splitlines():
+        if line.startswith("# variables:"):
+            return json.loads(line.removeprefix("# variables:"))
+    return {}
+
+
+def example(path: Path) -> tuple[str, dict[str, Any]]:
+    """An example query file's text and its variables."""
+    text = path.read_text(encoding="utf-8")
+    return text, example_variables(text)

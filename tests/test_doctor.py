@@ -14,7 +14,6 @@ import itertools
 import json
 import random
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from newsgraph.load import load_files
 from newsgraph.parse import canonical_path, date_from_path, parse_event, slug_from_path
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
+from tests.api_listings import fold
 from tests.conftest import BUNDLED_NEWS
 from tests.drivers import ApiClient, newsgraph
 
@@ -328,11 +328,11 @@ def test_the_bundled_archives_findings_are_the_brute_force_ones() -> None:
     for event in by_path.values():
         for item in event.related:
             for name in item.context:
-                written["".join(re.findall(r"[^\W_]+", _plain_fold(name)))][name] += 1
+                written["".join(re.findall(r"[^\W_]+", fold(name)))][name] += 1
     for path, event in by_path.items():
         for item in event.related:
             for name in item.context:
-                spellings = written["".join(re.findall(r"[^\W_]+", _plain_fold(name)))]
+                spellings = written["".join(re.findall(r"[^\W_]+", fold(name)))]
                 usual = min(spellings, key=lambda spelling: (-spellings[spelling], spelling))
                 if name != usual:
                     want["tag-variants"].add((path, name))
@@ -346,11 +346,6 @@ def test_the_bundled_archives_findings_are_the_brute_force_ones() -> None:
     assert {kind: found for kind, found in want.items() if found} == dict(got)
     assert set(got) == {"unresolved-link", "orphan"}  # what the bundled archive has
     assert report["files"] == 214
-
-
-def _plain_fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 @pytest.mark.parametrize("window", [None, 7])

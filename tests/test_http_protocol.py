@@ -20,12 +20,11 @@ from websockets.exceptions import InvalidStatus
 
 from newsgraph.server.app import ServerSettings, create_app
 from newsgraph.store import EventStore
-from tests.conftest import BUNDLED_NEWS, REPO
-from tests.drivers import ApiClient, running_server
+from tests.conftest import BUNDLED_NEWS
+from tests.drivers import EXAMPLES, ApiClient, example, running_server
 
 STATS = "{ stats { events } }"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-EXAMPLES = REPO / "schema" / "examples"
 
 
 def _sha256(text: str) -> str:
@@ -147,9 +146,7 @@ def _trusted_api(store: EventStore, documents: Path) -> ApiClient:
 
 
 def _example(name: str) -> tuple[str, dict[str, Any]]:
-    text = (EXAMPLES / f"{name}.graphql").read_text(encoding="utf-8")
-    variables_line = next(line for line in text.splitlines() if line.startswith("# variables:"))
-    return text, json.loads(variables_line.removeprefix("# variables:"))
+    return example(EXAMPLES / f"{name}.graphql")
 
 
 def test_trusted_documents_from_the_examples_run_by_hash_or_text_and_nothing_else(bundled_store: EventStore) -> None:

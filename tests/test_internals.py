@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import tomllib
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from newsgraph.load import load_files
 from newsgraph.store import EventStore
 from tests.api_listings import EVERYTHING
 from tests.conftest import BUNDLED_NEWS
-from tests.drivers import REPO, ApiClient, server_process
+from tests.drivers import REPO, ApiClient, example, server_process
 
 EXAMPLES = sorted((REPO / "schema" / "examples").glob("*.graphql"))
 PAGE = ("query($first: Int, $after: String, $last: Int, $before: String) { "
@@ -98,13 +97,6 @@ def _answer(schema: strawberry.Schema, query: str, context: dict[str, Any], vari
     return result.data, [error.formatted for error in result.errors or []]
 
 
-def _example(path: Path) -> tuple[str, dict[str, Any] | None]:
-    text = path.read_text(encoding="utf-8")
-    variables = next((json.loads(line.removeprefix("# variables:")) for line in text.splitlines()
-                      if line.startswith("# variables:")), None)
-    return text, variables
-
-
 def _is_plain_strawberry(schema: strawberry.Schema) -> bool:
     """No compiled plans: Strawberry's own executor runs every operation."""
     return schema.plans is None and schema.execution_context_class is StrawberryGraphQLCoreExecutionContext
@@ -126,7 +118,7 @@ def test_switched_on_queries_run_through_plans(schemas: dict[str, strawberry.Sch
 @pytest.mark.parametrize("path", EXAMPLES, ids=[path.stem for path in EXAMPLES])
 def test_the_examples_answer_the_same_on_and_off(schemas: dict[str, strawberry.Schema], context: dict[str, Any],
                                                  path: Path) -> None:
-    query, variables = _example(path)
+    query, variables = example(path)
     on = _answer(schemas["on"], query, context, variables)
     assert on == _answer(schemas["off"], query, context, variables)
     data, errors = on
@@ -174,7 +166,7 @@ def test_a_server_with_the_switch_off_answers_as_the_app_does(api: ApiClient, tm
     """A real uvicorn process with NEWSGRAPH_LIBRARY_HOOKS=0 against the in-process app (plans on)."""
     db = tmp_path / "newsgraph.json"
     load_files(EventStore(db), [BUNDLED_NEWS])
-    query, variables = _example(REPO / "schema" / "examples" / "nested.graphql")
+    query, variables = example(REPO / "schema" / "examples" / "nested.graphql")
     body = {"query": query, "variables": variables}
     with server_process("--db", str(db), "--data", str(tmp_path / "none"), env={internals.SWITCH: "0"}) as server:
         answered = httpx.post(server.url + "/graphql", json=body, timeout=30)

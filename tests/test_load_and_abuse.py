@@ -22,7 +22,7 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.conftest import BUNDLED_NEWS, REPO
-from tests.drivers import newsgraph, server_process
+from tests.drivers import example, newsgraph, server_process
 from tests.test_abuse import CONNECTION_BOMBS
 
 pytestmark = pytest.mark.slow
@@ -38,9 +38,7 @@ HEAVY = "{ events(first: 100) { edges { node { headline sources { url } relatedB
 
 
 def _example(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    variables = next((json.loads(line.removeprefix("# variables:")) for line in text.splitlines()
-                      if line.startswith("# variables:")), {})
+    text, variables = example(path)
     return {"query": text, "variables": variables}
 
 

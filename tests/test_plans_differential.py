@@ -64,12 +64,13 @@ from newsgraph.api.ids import to_global_id
 from newsgraph.api.internals import why_off
 from newsgraph.archive import Archive
 from newsgraph.store import EventStore
+from tests.drivers import EXAMPLES as EXAMPLES_DIR
+from tests.drivers import example
 from tests.operations import Pool, all_cases, show
 
 EXAMPLES = int(os.environ.get("NEWSGRAPH_DIFFERENTIAL_EXAMPLES", "350"))
 SHRINK_SECONDS = int(os.environ.get("NEWSGRAPH_DIFFERENTIAL_SHRINK_SECONDS", "60"))  # after the first mismatch
 LIMITS = QueryLimits(query_timeout=None)  # see the module's docstring
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "schema" / "examples"
 GENERATED_SEED = 11
 SHOWN_CHARS = 12_000  # of each answer, in a failure message
 # Operations the reference path answers by design (newsgraph.api.plans.plans): mutations, subscriptions, introspection.
@@ -379,12 +380,6 @@ def test_compiled_plans_answer_what_graphql_core_answers(corpus: str, engines: E
 # -- named shapes -----------------------------------------------------------------------------------------
 
 
-def _example(path: Path) -> tuple[str, dict[str, Any]]:
-    text = path.read_text(encoding="utf-8")
-    found = re.search(r"^# variables: (.*)$", text, re.MULTILINE)
-    return text, json.loads(found.group(1)) if found else {}
-
-
 def _same(engines: Engines, archive: Archive, query: str, variables: dict[str, Any] | None = None,
           operation_name: str | None = None) -> tuple[dict[str, Any], str]:
     """The answer, asserted equal on both engines, and how the compiled schema ran it."""
@@ -397,9 +392,9 @@ def _same(engines: Engines, archive: Archive, query: str, variables: dict[str, A
     return engines.answer(engines.reference, archive, query, variables, operation_name), how
 
 
-@pytest.mark.parametrize("example", sorted(EXAMPLES_DIR.glob("*.graphql")), ids=lambda path: path.stem)
-def test_the_schema_examples_answer_the_same(example: Path, engines: Engines, archives: dict[str, Archive]) -> None:
-    query, variables = _example(example)
+@pytest.mark.parametrize("path", sorted(EXAMPLES_DIR.glob("*.graphql")), ids=lambda path: path.stem)
+def test_the_schema_examples_answer_the_same(path: Path, engines: Engines, archives: dict[str, Archive]) -> None:
+    query, variables = example(path)
     answer, how = _same(engines, archives["bundled"], query, variables)
     assert "errors" not in answer and answer["data"], answer
     assert all(value is not None for value in answer["data"].values()), answer  # the variables name real things

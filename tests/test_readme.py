@@ -12,20 +12,11 @@ import os
 import re
 
 from tests.conftest import REPO
-from tests.drivers import ApiClient
+from tests.drivers import EXAMPLES, ApiClient, example_variables
 
 README = REPO / "README.md"
 EXAMPLES_DOC = REPO / "docs" / "examples.md"
-EXAMPLES = REPO / "schema" / "examples"
 START, END = "<!-- examples:start -->", "<!-- examples:end -->"
-
-
-def example_variables(query: str) -> dict:
-    """Variables are written in the example's header comment: `# variables: {...}`."""
-    for line in query.splitlines():
-        if line.startswith("# variables:"):
-            return json.loads(line.removeprefix("# variables:"))
-    return {}
 
 
 def example_section(api: ApiClient) -> str:

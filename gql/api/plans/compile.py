@@ -150,8 +150,8 @@ class Compiler:
         return_type = field_def.type
         nodes = [detail.node for detail in details]
         non_null = is_non_null_type(return_type)
-        complete = self._completer(return_type, details, f"{parent.name}.{name}")
-        plain = reader.plain if not node.arguments else None
+        complete = self._completer(return_type, details, parent, name)
+        plain = reader.plain  # a field without arguments: validation let none through
         if is_leaf_type(_named(return_type)):
             exact = _EXACT_LEAVES.get(_named(return_type))
             if plain is not None:
@@ -200,6 +200,8 @@ class Compiler:
         slot = self.bindings
         self.bindings += 1
         read = reader.read
+        if read is None:  # pragma: no cover - a reader without `plain` always has `read` (readers.py)
+            raise Unsupported(f"{parent.name}.{first.node.name.value} has no read")
         nodes = [first.node]
 
         # Arguments written as literals convert to the same values in every run: converted once, on first use
@@ -214,16 +216,16 @@ class Compiler:
                 return executor.build_resolve_info(field_def, nodes, parent, graphql_path(path))
 
             if converted_once:
-                kwargs = reader.bind_converted(converted_once[0], raw_info)
+                kwargs = reader.bind(raw_info, converted=converted_once[0])
             else:
                 arguments = (get_argument_values(field_def, first.node, executor.variable_values,
                                                  first.fragment_variable_values, executor.hide_suggestions)
                              if field_def.args or first.node.arguments else {})
                 if literal:
                     converted_once.append(reader.convert(arguments, None))
-                    kwargs = reader.bind_converted(converted_once[0], raw_info)
+                    kwargs = reader.bind(raw_info, converted=converted_once[0])
                 else:
-                    kwargs = reader.bind(arguments, raw_info)
+                    kwargs = reader.bind(raw_info, arguments)
             run.bound[slot] = kwargs
             return kwargs
 
@@ -233,18 +235,20 @@ class Compiler:
 
         return read_bound
 
-    def _completer(self, return_type: GraphQLOutputType, details: list[FieldDetails], field: str) -> Complete:
-        """The completer of a value of `return_type`; a non-null type's raises graphql-core's error for a null."""
+    def _completer(self, return_type: GraphQLOutputType, details: list[FieldDetails], parent: GraphQLObjectType,
+                   name: str) -> Complete:
+        """The completer of a value of `return_type` (of field `name` of `parent`); a non-null type's raises
+        graphql-core's error for a null."""
         null_error = None
         if isinstance(return_type, GraphQLNonNull):
-            null_error = f"Cannot return null for non-nullable field {field}."
+            null_error = f"Cannot return null for non-nullable field {parent.name}.{name}."
             return_type = return_type.of_type
         if is_list_type(return_type):
-            return self._list(return_type, details, field, null_error)
+            return self._list(return_type, details, parent, name, null_error)
         if is_leaf_type(return_type):
             return _leaf(return_type, null_error)
         if is_abstract_type(return_type):
-            return self._abstract(return_type, details, field, null_error)
+            return self._abstract(return_type, details, parent, name, null_error)
         if is_object_type(return_type):
             fields = self._object(return_type, details)
 
@@ -256,13 +260,14 @@ class Compiler:
             return object_value
         raise Unsupported(f"output type {return_type}")  # pragma: no cover - every output type is handled above
 
-    def _list(self, list_type: GraphQLList, details: list[FieldDetails], field: str, null_error: str | None) -> Complete:
+    def _list(self, list_type: GraphQLList, details: list[FieldDetails], parent: GraphQLObjectType, name: str,
+              null_error: str | None) -> Complete:
         item_type = list_type.of_type
-        item = self._completer(item_type, details, field)
+        item = self._completer(item_type, details, parent, name)
         item_non_null = is_non_null_type(item_type)
         nodes = [detail.node for detail in details]
         exact = _EXACT_LEAVES.get(item_type.of_type if item_non_null else item_type)
-        not_iterable = f"Expected Iterable, but did not find one for field '{field}'."
+        not_iterable = f"Expected Iterable, but did not find one for field '{parent.name}.{name}'."
 
         def list_value(value: Any, path: Any, run: Run) -> Any:
             if value is None or value is Undefined:
@@ -283,15 +288,13 @@ class Compiler:
 
         return list_value
 
-    def _abstract(self, abstract: GraphQLAbstractType, details: list[FieldDetails], field: str,
-                  null_error: str | None) -> Complete:
+    def _abstract(self, abstract: GraphQLAbstractType, details: list[FieldDetails], parent: GraphQLObjectType,
+                  name: str, null_error: str | None) -> Complete:
         """The value's runtime type told by the type's `resolve_type`, then that type's compiled fields."""
         schema = self.executor.schema
         resolve_type = abstract.resolve_type or self.executor.type_resolver
         by_type = {possible.name: self._object(possible, details) for possible in schema.get_possible_types(abstract)}
-        parent_name, field_name = field.split(".", 1)
-        parent = schema.get_type(parent_name)
-        field_def = parent.fields[field_name]
+        field_def = parent.fields[name]
         nodes = [detail.node for detail in details]
 
         def abstract_value(value: Any, path: Any, run: Run) -> Any:

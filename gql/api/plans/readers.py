@@ -30,26 +30,21 @@ Read = Callable[[Any, Mapping[str, Any]], Any]  # (source, bound keyword argumen
 
 @dataclass(frozen=True)
 class Reader:
-    """One field's direct read: `plain(source)`, or `read(source, kwargs)` with `kwargs` from `bind` per request."""
+    """One field's direct read: `plain(source)`, or else `read(source, kwargs)` with `kwargs` from `bind` per request."""
 
     field: StrawberryField
     plain: Plain | None  # set when the field takes no arguments and no `Info`
-    read: Read
+    read: Read | None  # set otherwise
     info_name: str | None
     info_class: Any
     convert: Callable[[dict[str, Any], Any], dict[str, Any]]
 
-    def bind(self, arguments: dict[str, Any], raw_info: Callable[[], GraphQLResolveInfo]) -> dict[str, Any]:
-        """The resolver's keyword arguments for coerced GraphQL `arguments`, converted as Strawberry would."""
+    def bind(self, raw_info: Callable[[], GraphQLResolveInfo], arguments: dict[str, Any] | None = None,
+             converted: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The resolver's keyword arguments: coerced GraphQL `arguments` converted as Strawberry would (or arguments
+        `converted` before, a literal's, once per plan), with this run's `Info` where the resolver asks for one."""
         info = self.info_class(raw_info(), self.field) if self.info_name is not None else None
-        return self.with_info(self.convert(arguments, info), info)
-
-    def bind_converted(self, converted: dict[str, Any], raw_info: Callable[[], GraphQLResolveInfo]) -> dict[str, Any]:
-        """The keyword arguments from arguments converted before (a literal's, once per plan), with this run's `Info`."""
-        info = self.info_class(raw_info(), self.field) if self.info_name is not None else None
-        return self.with_info(dict(converted), info)
-
-    def with_info(self, kwargs: dict[str, Any], info: Any) -> dict[str, Any]:
+        kwargs = dict(converted) if converted is not None else self.convert(arguments or {}, info)
         if self.info_name is not None:
             kwargs[self.info_name] = info
         return kwargs
@@ -89,7 +84,7 @@ def _reader(field: StrawberryField, config: Any, registry: Any) -> Reader | None
     def convert(arguments: dict[str, Any], info: Any) -> dict[str, Any]:
         return convert_arguments(arguments, field.arguments, scalar_registry=registry, config=config, info=info)
 
-    def reader(plain: Plain | None, read: Read, info_name: str | None = None) -> Reader:
+    def reader(plain: Plain | None, read: Read | None, info_name: str | None = None) -> Reader:
         return Reader(field, plain, read, info_name, config.info_class, convert)
 
     resolver = field.base_resolver
@@ -97,7 +92,7 @@ def _reader(field: StrawberryField, config: Any, registry: Any) -> Reader | None
         if field.default_resolver is not getattr:
             return None
         attribute = operator.attrgetter(field.python_name)
-        return reader(attribute, lambda source, _kwargs: attribute(source))
+        return reader(attribute, None)
     if field.is_async or field.is_subscription or not callable(resolver.wrapped_func):
         return None
     method = resolver.wrapped_func
@@ -106,7 +101,7 @@ def _reader(field: StrawberryField, config: Any, registry: Any) -> Reader | None
     info_name = resolver.info_parameter.name if resolver.info_parameter else None
     if takes_self and not source_names:
         if not field.arguments and info_name is None:
-            return reader(method, lambda source, _kwargs: method(source))
+            return reader(method, None)
         return reader(None, lambda source, kwargs: method(source, **kwargs), info_name)
 
     def read(source: Any, kwargs: Mapping[str, Any]) -> Any:
