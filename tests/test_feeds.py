@@ -310,6 +310,7 @@ def test_unknown_tags_and_publishers_are_404(api: ApiClient, url: str, says: str
     ("/feeds/events.atom?limit=ten", "got 'ten'"),
     ("/feeds/events.atom?limit=%D9%A3", "limit must be a whole number"),  # an Arabic-Indic 3 is not a limit
     ("/feeds/tags/Germany.atom?limit=", "got ''"),
+    ("/feeds/events.atom?limit=" + "1" * 5000, "limit must be a whole number"),  # past int()'s 4,300 digits
 ])
 def test_bad_q_and_limit_are_400(api: ApiClient, url: str, says: str) -> None:
     response = get(api, url)

@@ -130,7 +130,8 @@ def _limit(request: Request) -> int:
     given = request.query_params.get("limit")
     if given is None:
         return DEFAULT_LIMIT
-    if not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= MAX_LIMIT:
+    # a digit string too long for int() (over 4,300 digits) is refused like any other out-of-range limit
+    if not (given.isascii() and given.isdigit()) or len(given) > 9 or not 1 <= int(given) <= MAX_LIMIT:
         raise FeedRefused(400, f"limit must be a whole number from 1 to {MAX_LIMIT}; got {given[:40]!r}")
     return int(given)
 
